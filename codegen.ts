@@ -1,0 +1,32 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+import { printSchema } from 'graphql';
+import { schema } from './src/schema/index.js';
+
+/**
+ * Writes the committed SDL (schema/schema.graphql, sorted, with @oneOf) from the Pothos schema,
+ * and typed documents for the operations in schema/operations/.
+ */
+const config: CodegenConfig = {
+  schema: printSchema(schema),
+  documents: ['schema/operations/*.graphql'],
+  ignoreNoDocuments: false,
+  generates: {
+    'schema/schema.graphql': {
+      plugins: ['schema-ast'],
+      config: { includeDirectives: true, sort: true },
+    },
+    'test/generated/': {
+      preset: 'client',
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { UUID: 'string', DateTime: 'string' },
+        strictScalars: true,
+      },
+      presetConfig: { fragmentMasking: false },
+    },
+  },
+  emitLegacyCommonJSImports: false,
+};
+
+export default config;

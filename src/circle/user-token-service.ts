@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import DataLoader from 'dataloader';
+import { v4 as uuidv4 } from 'uuid';
+import type { CallOptions, CircleClient } from './client.js';
+import { CircleHttpError } from './errors.js';
+import { readJwtExpiry } from './jwt.js';
+import type { UserTokenCache } from './user-token-cache.js';
+
+/** Exactly one of the two, as the GraphQL `@oneOf` input guarantees. */
+export type UserIdentity =
+  | { userId: string; userToken?: never }
+  | { userToken: string; userId?: never };
+
+export interface RefreshInput {
+  user: UserIdentity;
+  deviceId: string;
+  refreshToken: string;
+  /** The caller's key; when absent one is made and used for every attempt of this refresh. */
+  idempotencyKey?: string | undefined;
+}
+
+export interface RefreshOutcome {
+  userToken: string;
+  encryptionKey: string | undefined;
+  refreshToken: string | undefined;
+  userId: string | undefined;
+  /** When `userToken` stops working (ms since the epoch). */
+  expiresAt: number;
+  idempotencyKey: string;
+  /** Circle's `X-Request-Id` of the refresh call. */
+  requestId: string | undefined;
+  /** True when this caller shared another caller's in-flight refresh. */
+  coalesced: boolean;
+}
+
+/** Circle codes that say the user token itself is no good: expired, malformed, unknown. */
+const STALE_USER_TOKEN_CODES = new Set([155104, 155105, 155103]);
+const USER_TOKEN_LIFETIME_MS = 60 * 60_000;
+
+export interface UserTokenServiceOptions {
+  client: CircleClient;
+  cache: UserTokenCache;
+  now?: () => number;
+  /** Called when identical concurrent refreshes were merged into one upstream call. */
+  onCoalesced?: () => void;
+}
+
+export interface RequestScope {
+  /** Absolute deadline of this request's upstream work. */
+  deadline: number;
+  requestId: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The userId and userToken paths of a refresh, the mint cache around them, and the merging of
+ * identical concurrent refreshes (the multi-tab race: one refresh token, one upstream refresh).
+ */
+export function createUserTokenService(options: UserTokenServiceOptions) {
+  const { client, cache } = options;
+  const now = options.now ?? Date.now;
+  // Settled promises are removed at once: nothing outlives the call, and keys are hashes.
+  const inFlightRefreshes = new Map<string, Promise<RefreshOutcome>>();
+  const inFlightMints = new Map<string, Promise<string>>();
+
+  /** One mint per user id at a time across requests; the result goes into the cache. */
+  function mint(userId: string, call: CallOptions): Promise<string> {
+    const pending = inFlightMints.get(userId);
+    if (pending) return pending;
+    const promise = client
+      .createUserToken({ userId }, call)
+      .then(({ data }) => {
+        cache.set(userId, data.userToken, data.encryptionKey, readJwtExpiry(data.userToken));
+        return data.userToken;
+      })
+      .finally(() => inFlightMints.delete(userId));
+    inFlightMints.set(userId, promise);
+    return promise;
+  }
+
+  /** Per request: a DataLoader so that one request asks for each user id's token once. */
+  function createMintLoader(call: CallOptions): DataLoader<string, string> {
+    return new DataLoader<string, string>(
+      (userIds) =>
+        Promise.all(
+          userIds.map((userId) =>
+            Promise.resolve(cache.get(userId)?.userToken ?? mint(userId, call)).catch(
+              (error: unknown) => error as Error,
+            ),
+          ),
+        ),
+      { cacheKeyFn: (userId) => userId },
+    );
+  }
+
+  async function refreshOnce(
+    input: RefreshInput,
+    idempotencyKey: string,
+    loader: DataLoader<string, string>,
+    call: CallOptions,
+  ): Promise<Omit<RefreshOutcome, 'coalesced'>> {
+    const send = (userToken: string) =>
+      client.refreshUserToken(
+        {
+          userToken,
+          refreshToken: input.refreshToken,
+          deviceId: input.deviceId,
+          idempotencyKey,
+        },
+        call,
+      );
+    let result: Awaited<ReturnType<typeof send>>;
+    if (input.user.userToken !== undefined) {
+      result = await send(input.user.userToken);
+    } else {
+      const userId = input.user.userId;
+      const minted = await loader.load(userId);
+      try {
+        result = await send(minted);
+      } catch (error) {
+        if (
+          !(error instanceof CircleHttpError) ||
+          error.circleCode === undefined ||
+          !STALE_USER_TOKEN_CODES.has(error.circleCode)
+        ) {
+          throw error;
+        }
+        // The cached token went stale before its time: drop it, mint once more, retry once.
+        cache.delete(userId, minted);
+        loader.clear(userId);
+        result = await send(await mint(userId, call));
+      }
+    }
+    const { data } = result;
+    return {
+      userToken: data.userToken,
+      encryptionKey: data.encryptionKey,
+      refreshToken: data.refreshToken,
+      userId: data.userId ?? input.user.userId,
+      expiresAt: readJwtExpiry(data.userToken) ?? now() + USER_TOKEN_LIFETIME_MS,
+      idempotencyKey,
+      requestId: result.requestId,
+    };
+  }
+
+  return {
+    /** Builds the per-request part: call options and the mint loader. */
+    forRequest(scope: RequestScope) {
+      const call: CallOptions = {
+        deadline: scope.deadline,
+        requestId: scope.requestId,
+        signal: scope.signal,
+      };
+      const loader = createMintLoader(call);
+      return {
+        async refresh(input: RefreshInput): Promise<RefreshOutcome> {
+          const key = coalescingKey(input);
+          const pending = inFlightRefreshes.get(key);
+          if (pending) {
+            options.onCoalesced?.();
+            return { ...(await pending), coalesced: true };
+          }
+          const idempotencyKey = input.idempotencyKey ?? uuidv4();
+          const promise = refreshOnce(input, idempotencyKey, loader, call)
+            .then((outcome) => ({ ...outcome, coalesced: false }))
+            .finally(() => inFlightRefreshes.delete(key));
+          inFlightRefreshes.set(key, promise);
+          return promise;
+        },
+      };
+    },
+    /** For tests and metrics. */
+    inFlight: () => ({ refreshes: inFlightRefreshes.size, mints: inFlightMints.size }),
+  };
+}
+
+export type UserTokenService = ReturnType<typeof createUserTokenService>;
+
+/** A hash of everything that makes two refreshes the same; no token is kept in the map. */
+function coalescingKey(input: RefreshInput): string {
+  const identity =
+    input.user.userId !== undefined ? `id:${input.user.userId}` : `token:${input.user.userToken}`;
+  return createHash('sha256')
+    .update(
+      JSON.stringify([identity, input.deviceId, input.refreshToken, input.idempotencyKey ?? null]),
+    )
+    .digest('base64url');
+}

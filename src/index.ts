@@ -1,0 +1,71 @@
+/**
+ * The composition root of `npm start`: read the environment once, start, and stop gracefully.
+ */
+import { ConfigError, readConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startGatewayServer } from './server.js';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof readConfig>;
+  try {
+    config = readConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n\nThe README lists every setting.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const running = await startGatewayServer(config, { logger });
+  const lines = [''];
+  if (running.simulator) {
+    lines.push(
+      '  No CIRCLE_API_KEY is set: the gateway runs against its embedded Circle simulator.',
+      `  Simulator:  ${running.simulator.url}  (new sessions: POST ${running.simulator.url}/simulator/sessions)`,
+    );
+  } else {
+    lines.push(`  Upstream:   ${config.circleBaseUrl}`);
+  }
+  lines.push(`  GraphQL:    ${running.graphqlUrl}`);
+  if (!config.production) {
+    lines.push(
+      `  GraphiQL:   open ${running.graphqlUrl} in a browser${running.simulator ? ' and press Run' : ''}`,
+    );
+  }
+  lines.push(`  Health:     ${running.url}/health   Readiness: ${running.url}/ready`, '');
+  process.stderr.write(`${lines.join('\n')}\n`);
+  logger.info('gateway started', {
+    url: running.graphqlUrl,
+    simulated: running.simulator !== undefined,
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    const hardExit = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5_000);
+    hardExit.unref();
+    running.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  // Start-up errors (a port in use, an unreachable simulator port) name no secret: the API key is
+  // checked in readConfig, whose messages never echo it.
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`The gateway could not start: ${message}\n`);
+  if ((error as { code?: unknown } | null)?.code === 'EADDRINUSE') {
+    process.stderr.write('The port is in use: set PORT (and SIMULATOR_PORT) to free ones.\n');
+  }
+  process.exit(1);
+});

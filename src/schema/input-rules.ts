@@ -1,0 +1,79 @@
+import { GraphQLError } from 'graphql';
+import type { RefreshInput } from '../circle/user-token-service.js';
+
+/**
+ * Bounds on what a caller may send, checked before any upstream call. Circle requires user ids of
+ * 5 to 50 characters; the other bounds are generous multiples of what Circle issues, there to
+ * keep abuse and accidents (a pasted file) from reaching Circle.
+ */
+export const INPUT_LIMITS = {
+  userId: { min: 5, max: 50 },
+  userToken: { min: 1, max: 4096 },
+  deviceId: { min: 1, max: 256 },
+  refreshToken: { min: 1, max: 2048 },
+} as const;
+
+// A user token travels in an HTTP header: visible ASCII only, or the request cannot be sent.
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
+// Ids and tokens are single-line; control characters are never part of one.
+const NO_CONTROL = /^[^\p{Cc}]+$/u;
+
+const reject = (field: string, message: string): GraphQLError =>
+  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field } });
+
+function checkString(field: string, value: string, limits: { min: number; max: number }) {
+  if (value.trim().length === 0) return reject(field, `${field} must not be empty.`);
+  if (value.length < limits.min || value.length > limits.max) {
+    return reject(
+      field,
+      `${field} must be ${limits.min} to ${limits.max} characters long (got ${value.length}).`,
+    );
+  }
+  if (!NO_CONTROL.test(value))
+    return reject(field, `${field} must not contain control characters.`);
+  return undefined;
+}
+
+/** Raw input as GraphQL coerced it: the oneOf fields are nullable there. */
+export interface RawRefreshInput {
+  user: { userId?: string | number | null; userToken?: string | null };
+  deviceId: string;
+  refreshToken: string;
+  idempotencyKey?: string | null;
+}
+
+/** Returns the checked input, or the first rule it breaks as a BAD_USER_INPUT error. */
+export function checkRefreshInput(raw: RawRefreshInput): RefreshInput | GraphQLError {
+  const { userId, userToken } = raw.user;
+  const hasId = userId !== undefined && userId !== null;
+  const hasToken = userToken !== undefined && userToken !== null;
+  // graphql-js enforces @oneOf, but executors that skip it (graphql-jit) must not get through.
+  if (hasId === hasToken) {
+    return reject('input.user', 'input.user must have exactly one of userId or userToken.');
+  }
+  let user: RefreshInput['user'];
+  if (hasId) {
+    const id = String(userId);
+    const problem = checkString('input.user.userId', id, INPUT_LIMITS.userId);
+    if (problem) return problem;
+    user = { userId: id };
+  } else {
+    const token = userToken as string;
+    const problem = checkString('input.user.userToken', token, INPUT_LIMITS.userToken);
+    if (problem) return problem;
+    if (!HEADER_SAFE.test(token)) {
+      return reject('input.user.userToken', 'input.user.userToken must be printable ASCII.');
+    }
+    user = { userToken: token };
+  }
+  const problem =
+    checkString('input.deviceId', raw.deviceId, INPUT_LIMITS.deviceId) ??
+    checkString('input.refreshToken', raw.refreshToken, INPUT_LIMITS.refreshToken);
+  if (problem) return problem;
+  return {
+    user,
+    deviceId: raw.deviceId,
+    refreshToken: raw.refreshToken,
+    idempotencyKey: raw.idempotencyKey ?? undefined,
+  };
+}
