@@ -1,0 +1,39 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { type ExecutionResult, print } from 'graphql';
+import { readConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { startGatewayServer } from '../../src/server.js';
+
+/**
+ * Starts the whole product in this process, listening for real on loopback, with its log lines
+ * captured. `env` is what `npm start` would read.
+ */
+export async function startTestGateway(env: Record<string, string> = {}) {
+  const lines: string[] = [];
+  const config = readConfig({
+    PORT: '0',
+    SIMULATOR_PORT: '0',
+    HOST: '127.0.0.1',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    ...env,
+  });
+  const logger = createLogger({ level: 'debug', write: (line) => lines.push(line) });
+  const running = await startGatewayServer(config, { logger });
+  /** Sends a typed operation (from test/generated) over real HTTP. */
+  const execute = async <R, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<R, V>,
+    variables: V,
+    headers: Record<string, string> = {},
+  ) => {
+    const response = await fetch(running.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query: print(document), variables }),
+    });
+    const body = (await response.json()) as ExecutionResult<R> & {
+      errors?: Array<{ message: string; extensions: Record<string, unknown> }>;
+    };
+    return { response, body };
+  };
+  return { ...running, logs: lines, execute };
+}
