@@ -1,0 +1,24 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { SETTINGS } from './config.js';
+
+/** The README's settings table, made from the one list the gateway reads (a test compares). */
+export function renderSettingsTable(): string {
+  const rows = SETTINGS.map(
+    (s) => `| \`${s.env}\` | ${s.description} | \`${String(s.default)}\` |`,
+  );
+  return ['| variable | meaning | default |', '|---|---|---|', ...rows].join('\n');
+}
+
+const MARKERS = /<!-- settings:start -->\n[\s\S]*?<!-- settings:end -->/;
+
+// `npm run docs:settings` rewrites the README's table in place.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const readme = new URL('../README.md', import.meta.url);
+  const text = readFileSync(readme, 'utf8');
+  const table = renderSettingsTable();
+  writeFileSync(
+    readme,
+    text.replace(MARKERS, () => `<!-- settings:start -->\n${table}\n<!-- settings:end -->`),
+  );
+  process.stdout.write('README settings table updated.\n');
+}
