@@ -268,24 +268,32 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
     return new CircleConnectionError(call, requestId, causeCode);
   }
 
-  const isCircuitFailure = (error: CircleClientError): boolean =>
-    error instanceof CircleHttpError ? error.status >= 500 : error.retryable;
+  /** Whether a failed call says Circle is unhealthy: 5xx, timeouts, broken connections. */
+  const isCircuitFailure = (error: CircleClientError, callerAborted: boolean): boolean => {
+    if (callerAborted) return false;
+    return error instanceof CircleHttpError ? error.status >= 500 : error.retryable;
+  };
 
   async function execute<T>(spec: Attempt<T>, options: CallOptions): Promise<CircleResult<T>> {
     const requestId =
       options.requestId && uuidValidate(options.requestId) ? options.requestId : uuidv4();
+    if (options.deadline - now() <= 0) {
+      throw new CircleTimeoutError(spec.call, requestId, 'deadline');
+    }
     if (!breaker.tryAcquire()) {
       observer.onRejected?.({ call: spec.call, reason: 'circuit-open' });
       throw new CircleCircuitOpenError(spec.call);
     }
-    const release = await limiter.acquire(Math.min(queueTimeoutMs, options.deadline - now()));
-    if (!release) {
-      breaker.recordNeutral();
-      observer.onRejected?.({ call: spec.call, reason: 'overloaded' });
-      throw new CircleOverloadedError(spec.call);
-    }
-    budget.recordAttempt();
+    // From here every exit records an outcome, or a half-open probe slot would never free.
+    let outcome: 'success' | 'failure' | undefined;
+    let release: (() => void) | undefined;
     try {
+      release = await limiter.acquire(Math.min(queueTimeoutMs, options.deadline - now()));
+      if (!release) {
+        observer.onRejected?.({ call: spec.call, reason: 'overloaded' });
+        throw new CircleOverloadedError(spec.call);
+      }
+      budget.recordAttempt();
       for (let attempt = 1; ; attempt += 1) {
         const remaining = options.deadline - now();
         if (remaining <= 0) throw new CircleTimeoutError(spec.call, requestId, 'deadline');
@@ -308,7 +316,7 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
             circleCode: undefined,
             requestId: result.requestId,
           });
-          breaker.recordSuccess();
+          outcome = 'success';
           return result;
         } catch (raw) {
           const error = classify(raw, spec.call, requestId, {
@@ -327,8 +335,7 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
           });
           const delay = retryDelay(error, attempt, options);
           if (delay === undefined) {
-            if (isCircuitFailure(error)) breaker.recordFailure();
-            else breaker.recordNeutral();
+            if (isCircuitFailure(error, options.signal?.aborted === true)) outcome = 'failure';
             throw error;
           }
           observer.onRetry?.({ call: spec.call, attempt, delayMs: delay, reason: error.code });
@@ -336,7 +343,10 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
         }
       }
     } finally {
-      release();
+      release?.();
+      if (outcome === 'success') breaker.recordSuccess();
+      else if (outcome === 'failure') breaker.recordFailure();
+      else breaker.recordNeutral();
     }
   }
 

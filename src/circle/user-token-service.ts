@@ -37,6 +37,11 @@ export interface RefreshOutcome {
 const STALE_USER_TOKEN_CODES = new Set([155104, 155105, 155103]);
 const USER_TOKEN_LIFETIME_MS = 60 * 60_000;
 
+const isStaleTokenError = (error: unknown): boolean =>
+  error instanceof CircleHttpError &&
+  error.circleCode !== undefined &&
+  STALE_USER_TOKEN_CODES.has(error.circleCode);
+
 export interface UserTokenServiceOptions {
   client: CircleClient;
   cache: UserTokenCache;
@@ -118,17 +123,18 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
       try {
         result = await send(minted);
       } catch (error) {
-        if (
-          !(error instanceof CircleHttpError) ||
-          error.circleCode === undefined ||
-          !STALE_USER_TOKEN_CODES.has(error.circleCode)
-        ) {
-          throw error;
-        }
+        if (!isStaleTokenError(error)) throw error;
         // The cached token went stale before its time: drop it, mint once more, retry once.
         cache.delete(userId, minted);
         loader.clear(userId);
-        result = await send(await mint(userId, call));
+        const reminted = await mint(userId, call);
+        try {
+          result = await send(reminted);
+        } catch (retryError) {
+          // Refused again: keep no token Circle has refused.
+          if (isStaleTokenError(retryError)) cache.delete(userId, reminted);
+          throw retryError;
+        }
       }
     }
     const { data } = result;
