@@ -90,7 +90,7 @@ export class RetryBudget {
 
   constructor(
     private readonly ratio: number,
-    private readonly minimum: number,
+    minimum: number,
   ) {
     this.balance = minimum;
     this.cap = Math.max(minimum, 100);
