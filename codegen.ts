@@ -25,6 +25,22 @@ const config: CodegenConfig = {
       },
       presetConfig: { fragmentMasking: false },
     },
+    // The trusted-documents manifest (TRUSTED_DOCUMENTS=true reads persisted-documents.json):
+    // sha256 of each operation in schema/operations/ to its text. The typed documents beside it
+    // carry the same hash (`__meta__.hash`) for clients to send as `documentId`.
+    'src/generated/': {
+      preset: 'client',
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { UUID: 'string', DateTime: 'string' },
+        strictScalars: true,
+      },
+      presetConfig: {
+        fragmentMasking: false,
+        persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
+      },
+    },
   },
   emitLegacyCommonJSImports: false,
 };

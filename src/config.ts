@@ -3,8 +3,12 @@
  * meaning), parsed and checked at start, and every problem is reported at once.
  */
 
+import { existsSync } from 'node:fs';
 import { isWellFormedApiKey } from './circle/client.js';
 import type { LogLevel } from './logger.js';
+import { parseAddressList } from './security/client-address.js';
+import { parseOriginList } from './security/cors.js';
+import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from './security/trusted-documents.js';
 
 export interface Config {
   /** Undefined: run against the embedded simulator. */
@@ -31,6 +35,31 @@ export interface Config {
   userTokenCacheMaxEntries: number;
   userTokenCacheTtlMs: number;
   shutdownTimeoutMs: number;
+  maxBodyBytes: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  maxCost: number;
+  /** `auto`: on in development, off in production (NODE_ENV=production). */
+  allowIntrospection: boolean | 'auto';
+  /** `auto`: on in development, off in production. */
+  graphiql: boolean | 'auto';
+  metrics: boolean;
+  /** `auto`: on in development, off in production. */
+  fieldSuggestions: boolean | 'auto';
+  rateLimitAddressRate: number;
+  rateLimitAddressBurst: number;
+  rateLimitDeviceRate: number;
+  rateLimitDeviceBurst: number;
+  /** Undefined: loopback outside production, none in production. */
+  rateLimitExempt: string[] | undefined;
+  trustProxy: string[];
+  userIdPath: 'enabled' | 'disabled';
+  corsOrigins: string[];
+  hstsMaxAge: number;
+  /** The manifest's path, or false: any document runs. */
+  trustedDocuments: string | false;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +92,23 @@ const text: Parser<string> = (raw) => (raw.trim() ? raw.trim() : { problem: 'mus
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
+const toggle: Parser<boolean | 'auto'> = (raw) => {
+  const value = raw.trim().toLowerCase();
+  if (value === 'auto') return 'auto';
+  if (value === 'true' || value === '1' || value === 'on') return true;
+  if (value === 'false' || value === '0' || value === 'off') return false;
+  return { problem: 'must be true, false or auto' };
+};
+
+const trustedDocuments: Parser<string | false> = (raw) => {
+  const value = raw.trim();
+  if (/^(false|0|off)$/i.test(value)) return false;
+  const path = /^(true|1|on)$/i.test(value) ? DEFAULT_TRUSTED_DOCUMENTS_PATH : value;
+  return existsSync(path)
+    ? path
+    : { problem: `names no file (${path}); run npm run codegen, or give the manifest's path` };
+};
+
 interface Setting<K extends keyof Config> {
   key: K;
   env: string;
@@ -70,6 +116,8 @@ interface Setting<K extends keyof Config> {
   parse: Parser<Config[K]>;
   /** One line for the README's settings table. */
   description: string;
+  /** How the README shows the default, where the value alone would not say it. */
+  defaultLabel?: string;
 }
 
 const setting = <K extends keyof Config>(s: Setting<K>) => s;
@@ -235,6 +283,164 @@ export const SETTINGS = [
     default: 15_000,
     description: 'On SIGTERM/SIGINT, longest wait for in-flight requests before exiting.',
     parse: integer(0, 600_000),
+  }),
+  setting({
+    key: 'maxBodyBytes',
+    env: 'MAX_BODY_BYTES',
+    default: 65_536,
+    description: 'Largest request body in bytes; larger is refused with 413 before it is read.',
+    parse: integer(1_024, 10_000_000),
+  }),
+  setting({
+    key: 'maxDepth',
+    env: 'MAX_DEPTH',
+    default: 6,
+    description: 'Deepest selection in a document (0 = no limit); 400 MAX_DEPTH beyond it.',
+    parse: integer(0, 1_000),
+  }),
+  setting({
+    key: 'maxAliases',
+    env: 'MAX_ALIASES',
+    default: 10,
+    description: 'Aliases in one operation (0 = no limit); 400 MAX_ALIASES beyond it.',
+    parse: integer(0, 10_000),
+  }),
+  setting({
+    key: 'maxTokens',
+    env: 'MAX_TOKENS',
+    default: 1_000,
+    description: 'Lexical tokens in a query (0 = no limit); 400 MAX_TOKENS beyond it.',
+    parse: integer(0, 1_000_000),
+  }),
+  setting({
+    key: 'maxDirectives',
+    env: 'MAX_DIRECTIVES',
+    default: 10,
+    description: 'Directives in one operation (0 = no limit); 400 MAX_DIRECTIVES beyond it.',
+    parse: integer(0, 10_000),
+  }),
+  setting({
+    key: 'maxCost',
+    env: 'MAX_COST',
+    default: 1_000,
+    description: 'Query cost (objects 2, scalars 1, x1.5 per level; 0 = no limit); 400 MAX_COST.',
+    parse: integer(0, 10_000_000),
+  }),
+  setting({
+    key: 'allowIntrospection',
+    env: 'ALLOW_INTROSPECTION',
+    default: 'auto',
+    description:
+      'Answer __schema/__type: true, false, or auto (on in development, off in production).',
+    parse: toggle,
+  }),
+  setting({
+    key: 'graphiql',
+    env: 'GRAPHIQL',
+    default: 'auto',
+    description:
+      'GraphiQL at GET /graphql: true, false, or auto (on in development, off in production).',
+    parse: toggle,
+  }),
+  setting({
+    key: 'metrics',
+    env: 'METRICS',
+    default: true,
+    description: 'Serve Prometheus metrics at GET /metrics: true or false.',
+    parse: (raw) => {
+      const value = raw.trim().toLowerCase();
+      if (value === 'true') return true;
+      if (value === 'false') return false;
+      return { problem: 'must be true or false' };
+    },
+  }),
+  setting({
+    key: 'fieldSuggestions',
+    env: 'FIELD_SUGGESTIONS',
+    default: 'auto',
+    description: 'Keep "Did you mean …?" in errors: true, false, or auto (off in production).',
+    parse: toggle,
+  }),
+  setting({
+    key: 'rateLimitAddressRate',
+    env: 'RATE_LIMIT_ADDRESS_RATE',
+    default: 50,
+    description: 'GraphQL requests per second per client address (0 = no limit); 429 beyond.',
+    parse: integer(0, 1_000_000),
+  }),
+  setting({
+    key: 'rateLimitAddressBurst',
+    env: 'RATE_LIMIT_ADDRESS_BURST',
+    default: 100,
+    description: 'Requests a client address may send at once above its rate.',
+    parse: integer(1, 10_000_000),
+  }),
+  setting({
+    key: 'rateLimitDeviceRate',
+    env: 'RATE_LIMIT_DEVICE_RATE',
+    default: 5,
+    description:
+      'refreshUserToken calls per second per deviceId (0 = no limit); checked before Circle.',
+    parse: integer(0, 1_000_000),
+  }),
+  setting({
+    key: 'rateLimitDeviceBurst',
+    env: 'RATE_LIMIT_DEVICE_BURST',
+    default: 10,
+    description: 'refreshUserToken calls a deviceId may make at once above its rate.',
+    parse: integer(1, 10_000_000),
+  }),
+  setting({
+    key: 'rateLimitExempt',
+    env: 'RATE_LIMIT_EXEMPT',
+    default: undefined,
+    defaultLabel: 'loopback; none in production',
+    description: 'Client addresses not rate limited: IPs, CIDRs, loopback, private, or none.',
+    parse: parseAddressList,
+  }),
+  setting({
+    key: 'trustProxy',
+    env: 'TRUST_PROXY',
+    default: [],
+    description:
+      'Proxies whose X-Forwarded-For names the client (IPs, CIDRs, loopback, private); empty: none.',
+    parse: parseAddressList,
+  }),
+  setting({
+    key: 'userIdPath',
+    env: 'USER_ID_PATH',
+    default: 'enabled',
+    description:
+      'enabled or disabled: whether refreshUserToken accepts user.userId (disabled: FORBIDDEN).',
+    parse: (raw) => {
+      const value = raw.trim().toLowerCase();
+      return value === 'enabled' || value === 'disabled'
+        ? value
+        : { problem: 'must be enabled or disabled' };
+    },
+  }),
+  setting({
+    key: 'corsOrigins',
+    env: 'CORS_ORIGINS',
+    default: [],
+    description:
+      'Origins allowed to call from a browser, comma-separated; empty: same origin only.',
+    parse: parseOriginList,
+  }),
+  setting({
+    key: 'hstsMaxAge',
+    env: 'HSTS_MAX_AGE',
+    default: 0,
+    description:
+      'Strict-Transport-Security max-age in seconds, when clients come over HTTPS (0 = none).',
+    parse: integer(0, 100_000_000),
+  }),
+  setting({
+    key: 'trustedDocuments',
+    env: 'TRUSTED_DOCUMENTS',
+    default: false,
+    description: `Run only known operations: true (${DEFAULT_TRUSTED_DOCUMENTS_PATH}), a manifest path, or false.`,
+    parse: trustedDocuments,
   }),
 ] as const;
 

@@ -1,14 +1,18 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { type ExecutionResult, GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { validate as isUuid, v4 as uuidv4 } from 'uuid';
 import type { CircleClient } from './circle/client.js';
 import { UserTokenCache } from './circle/user-token-cache.js';
 import { createUserTokenService, type RefreshInput } from './circle/user-token-service.js';
+import { useErrorCodes } from './error-codes-plugin.js';
 import { createLogger, type Logger } from './logger.js';
+import { type Metrics, useMetrics, useMetricsEndpoint } from './metrics.js';
 import type { GatewayContext } from './schema/context.js';
-import type { GatewayErrorCode } from './schema/errors.js';
 import { schema } from './schema/index.js';
+import { createGatewaySecurity, type SecurityOptions } from './security/gateway-security.js';
+import type { AuthorizeUserId } from './security/user-id-authorization.js';
+import { subgraphSchema } from './subgraph.js';
 import { VERSION } from './version.js';
 
 export const EXAMPLE_MUTATION = `# Exchange a refresh token for a new user token.
@@ -58,6 +62,30 @@ export interface GatewayOptions {
   graphqlEndpoint?: string;
   /** Called when identical concurrent refreshes share one upstream call. */
   onCoalesced?: () => void;
+  /**
+   * Serve the schema as an Apollo Federation v2 subgraph (`_service { sdl }` with `@link` and
+   * `@oneOf`), for a federation gateway to compose.
+   * @default false
+   */
+  subgraph?: boolean;
+  /**
+   * Metrics from `createMetrics()`: every GraphQL result is counted, coalesced calls too, and
+   * GET /metrics serves them. Give the same object's `observer` to the Circle client.
+   * @default undefined (no /metrics)
+   */
+  metrics?: Metrics;
+  /**
+   * Document limits, body size, rate limits, CORS, CSRF, security headers, introspection, field
+   * suggestions, trusted documents and the userId switch (src/security/).
+   * @default every control on with its development default (see SecurityOptions)
+   */
+  security?: SecurityOptions;
+  /**
+   * Whether this request may refresh by this userId (e.g. the caller's own session says it is
+   * that user). Refused: FORBIDDEN, and no upstream call.
+   * @default undefined (every userId allowed, as the contract says)
+   */
+  authorizeUserId?: AuthorizeUserId;
   now?: () => number;
 }
 
@@ -85,11 +113,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     throw new RangeError('mutationDeadlineMs must be a positive number');
   }
   const graphqlEndpoint = options.graphqlEndpoint ?? '/graphql';
+  const security = createGatewaySecurity(options.security ?? {}, {
+    graphqlEndpoint,
+    authorizeUserId: options.authorizeUserId,
+    logger,
+    now,
+  });
   const userTokens = createUserTokenService({
     client: options.client,
     cache: options.userTokenCache ?? new UserTokenCache({ now }),
     now,
-    onCoalesced: options.onCoalesced,
+    onCoalesced:
+      options.metrics || options.onCoalesced
+        ? () => {
+            options.metrics?.countCoalesced();
+            options.onCoalesced?.();
+          }
+        : undefined,
   });
   const gatewayInfo = { version: VERSION, simulated: options.simulated ?? false };
   let draining = false;
@@ -108,7 +148,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const graphiql = options.graphiql ?? {};
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
-    schema,
+    schema: options.subgraph ? subgraphSchema : schema,
     graphqlEndpoint,
     landingPage: false,
     batching: false,
@@ -117,7 +157,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       // Never attach the original error, whatever NODE_ENV says: it may hold a token.
       maskError: (error, message) => maskError(error, message, false),
     },
-    renderGraphiQL,
+    // Wrapped so the page's inline script gets its own CSP hash.
+    renderGraphiQL: security.renderGraphiQL(renderGraphiQL),
+    cors: security.cors,
     graphiql:
       graphiql === false
         ? false
@@ -133,6 +175,16 @@ export function createGateway(options: GatewayOptions): Gateway {
                 ),
               },
             ],
+            // GraphiQL 5 leaves the first default tab's variables editor empty
+            // (graphql/graphiql#3392); its initial variables fill it. Yoga's renderer passes
+            // `variables` through, but Yoga's GraphiQLOptions type does not declare it.
+            ...{
+              variables: JSON.stringify(
+                graphiql.exampleVariables ?? PLACEHOLDER_VARIABLES,
+                null,
+                2,
+              ),
+            },
           },
     context: ({ request }): GatewayContext => {
       const requestId = requestIdOf(request);
@@ -145,12 +197,16 @@ export function createGateway(options: GatewayOptions): Gateway {
         async refreshUserToken(input: RefreshInput) {
           scope ??= userTokens.forRequest({
             deadline: now() + mutationDeadlineMs,
+            // No abort when the caller goes away: a refresh that reached Circle has rotated the
+            // refresh token, and a coalesced caller (another tab) still needs its answer. The
+            // mutation's deadline bounds the call instead.
             requestId,
-            signal: request.signal,
           });
           const started = performance.now();
           const path = input.user.userId !== undefined ? 'userId' : 'userToken';
           try {
+            // Device rate limit and the userId policy: refused here, Circle is never called.
+            await security.beforeRefresh(request, input);
             const outcome = await scope.refresh(input);
             log.info('refreshUserToken', {
               path,
@@ -172,13 +228,20 @@ export function createGateway(options: GatewayOptions): Gateway {
       };
     },
     plugins: [
+      // Before useDrain, so a draining instance still answers scrapes.
+      ...(options.metrics
+        ? [useMetricsEndpoint(options.metrics, { upstreamStatus: () => options.client.status() })]
+        : []),
       useDrain(() => draining),
       useReadiness(
         () => draining,
         () => options.client.status(),
       ),
+      ...security.plugins,
       useResponseHeaders(requestIdOf),
       useErrorCodes(),
+      // After useErrorCodes: counts the codes clients see.
+      ...(options.metrics ? [useMetrics(options.metrics)] : []),
     ],
   });
 
@@ -207,7 +270,13 @@ function yogaLogger(logger: Logger) {
     debug: () => {},
     info: () => {},
     warn: (...args: unknown[]) => logger.warn('yoga', describe(args)),
-    error: (...args: unknown[]) => logger.error('unexpected error', describe(args)),
+    // Errors in execution are logged by the resolver, with the request id; Yoga's own line for
+    // them would only repeat it without. Anything else (a crash outside execution) is logged.
+    error: (...args: unknown[]) => {
+      if (!args.some((arg) => arg instanceof GraphQLError)) {
+        logger.error('unexpected error', describe(args));
+      }
+    },
   };
 }
 
@@ -264,65 +333,6 @@ function useResponseHeaders(requestIdOf: (request: Request) => string): Plugin {
       // Results may carry user tokens: no cache anywhere may keep them.
       response.headers.set('cache-control', 'no-store');
       response.headers.set('x-request-id', requestIdOf(request));
-    },
-  };
-}
-
-/** The contract's codes; anything else a client would see is remapped. */
-const CONTRACT_CODES: ReadonlySet<string> = new Set<GatewayErrorCode>([
-  'BAD_USER_INPUT',
-  'USER_TOKEN_EXPIRED',
-  'USER_TOKEN_INVALID',
-  'USER_NOT_FOUND',
-  'USER_DISABLED',
-  'DEVICE_INVALID',
-  'REFRESH_REJECTED',
-  'RATE_LIMITED',
-  'UPSTREAM_AUTH_FAILED',
-  'UPSTREAM_TIMEOUT',
-  'UPSTREAM_UNAVAILABLE',
-  'INTERNAL_SERVER_ERROR',
-]);
-
-/**
- * Every error a client sees carries a code from the contract. Errors that graphql-js or Yoga raise
- * before execution (syntax, validation, variable coercion, a broken @oneOf, a malformed request)
- * are about the caller's input: BAD_USER_INPUT, with Yoga's own code kept as `reason`.
- */
-function useErrorCodes(): Plugin {
-  const needsCode = (error: GraphQLError) => {
-    const code = error.extensions?.code;
-    return typeof code !== 'string' || !CONTRACT_CODES.has(code);
-  };
-  const withCode = (result: ExecutionResult): ExecutionResult => {
-    if (!result.errors?.some(needsCode)) return result;
-    return {
-      ...result,
-      errors: result.errors.map((error) => {
-        if (!needsCode(error)) return error;
-        const { code, ...rest } = error.extensions ?? {};
-        return new GraphQLError(error.message, {
-          nodes: error.nodes,
-          source: error.source,
-          positions: error.positions,
-          path: error.path,
-          originalError: error.originalError,
-          extensions: {
-            ...rest,
-            code: 'BAD_USER_INPUT',
-            retryable: false,
-            ...(typeof code === 'string' ? { reason: code } : {}),
-          },
-        });
-      }),
-    };
-  };
-  return {
-    onResultProcess({ result, setResult }) {
-      if (Array.isArray(result)) setResult(result.map(withCode));
-      else if (result && typeof result === 'object' && 'errors' in result) {
-        setResult(withCode(result as ExecutionResult));
-      }
     },
   };
 }

@@ -3,6 +3,7 @@
  */
 import { ConfigError, readConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { resolveToggle } from './security/from-config.js';
 import { startGatewayServer } from './server.js';
 
 async function main(): Promise<void> {
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
     lines.push(`  Upstream:   ${config.circleBaseUrl}`);
   }
   lines.push(`  GraphQL:    ${running.graphqlUrl}`);
-  if (!config.production) {
+  if (resolveToggle(config.graphiql, config.production)) {
     lines.push(
       `  GraphiQL:   open ${running.graphqlUrl} in a browser${running.simulator ? ' and press Run' : ''}`,
     );

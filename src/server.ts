@@ -5,6 +5,8 @@ import { UserTokenCache } from './circle/user-token-cache.js';
 import type { Config } from './config.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { resolveToggle, securityOptionsFromConfig } from './security/from-config.js';
 import { type RunningSimulator, startCircleSimulator } from './simulator/index.js';
 
 /** The API key the gateway uses with its embedded simulator: well-formed, and good for nothing else. */
@@ -20,6 +22,8 @@ export interface RunningGateway {
   simulator: RunningSimulator | undefined;
   /** The session GraphiQL's example is filled with (simulator only). */
   demoSession: Record<string, string> | undefined;
+  /** The metrics served at GET /metrics. */
+  metrics: Metrics;
   /** Drains, waits for in-flight requests up to the shutdown timeout, then closes everything. */
   close(): Promise<void>;
 }
@@ -48,6 +52,7 @@ export async function startGatewayServer(
     demoSession = { ...session };
   }
 
+  const metrics = createMetrics();
   const client = createCircleClient({
     apiKey,
     baseUrl,
@@ -79,21 +84,30 @@ export async function startGatewayServer(
         };
         if (e.outcome === 'ok') logger.debug('upstream attempt', fields);
         else logger.warn('upstream attempt failed', fields);
+        metrics.observer.onAttempt(e);
       },
-      onCircuitChange: (state) => logger.warn('circuit breaker', { state }),
+      onRetry: metrics.observer.onRetry,
+      onRejected: metrics.observer.onRejected,
+      onCircuitChange: (state) => {
+        logger.warn('circuit breaker', { state });
+        metrics.observer.onCircuitChange(state);
+      },
     },
   });
 
   const gateway = createGateway({
     client,
     logger,
+    // Always counted (the client's observer feeds it); served only when METRICS says so.
+    ...(config.metrics ? { metrics } : {}),
     userTokenCache: new UserTokenCache({
       maxEntries: config.userTokenCacheMaxEntries,
       ttlMs: config.userTokenCacheTtlMs,
     }),
     mutationDeadlineMs: config.mutationDeadlineMs,
     simulated: simulator !== undefined,
-    graphiql: config.production
+    security: securityOptionsFromConfig(config),
+    graphiql: !resolveToggle(config.graphiql, config.production)
       ? false
       : demoSession
         ? {
@@ -155,6 +169,7 @@ export async function startGatewayServer(
     client,
     simulator,
     demoSession,
+    metrics,
     close,
   };
 }

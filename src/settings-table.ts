@@ -1,11 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { SETTINGS } from './config.js';
 
+function defaultOf(setting: (typeof SETTINGS)[number]): string {
+  if ('defaultLabel' in setting && setting.defaultLabel) return setting.defaultLabel;
+  const value = setting.default as unknown;
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return 'none';
+  return `\`${Array.isArray(value) ? value.join(',') : String(value)}\``;
+}
+
 /** The README's settings table, made from the one list the gateway reads (a test compares). */
 export function renderSettingsTable(): string {
-  const rows = SETTINGS.map(
-    (s) => `| \`${s.env}\` | ${s.description} | \`${String(s.default)}\` |`,
-  );
+  const rows = SETTINGS.map((s) => `| \`${s.env}\` | ${s.description} | ${defaultOf(s)} |`);
   return ['| variable | meaning | default |', '|---|---|---|', ...rows].join('\n');
 }
 

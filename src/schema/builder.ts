@@ -1,4 +1,6 @@
 import SchemaBuilder from '@pothos/core';
+import DirectivesPlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import type { GatewayContext } from './context.js';
 
 /** The one Pothos builder. It defines no types: each type file adds its own. */
@@ -11,6 +13,9 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
 }>({
+  // Federation last: it must see the fields as the other plugins left them. Neither changes the
+  // schema `toSchema()` builds; they add `toSubGraphSchema()` (src/subgraph.ts).
+  plugins: [DirectivesPlugin, FederationPlugin],
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
 });

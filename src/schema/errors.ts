@@ -10,19 +10,23 @@ import {
 } from '../circle/errors.js';
 
 /** Every `extensions.code` a client can see: the contract's table. */
-export type GatewayErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'USER_TOKEN_EXPIRED'
-  | 'USER_TOKEN_INVALID'
-  | 'USER_NOT_FOUND'
-  | 'USER_DISABLED'
-  | 'DEVICE_INVALID'
-  | 'REFRESH_REJECTED'
-  | 'RATE_LIMITED'
-  | 'UPSTREAM_AUTH_FAILED'
-  | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'INTERNAL_SERVER_ERROR';
+export const GATEWAY_ERROR_CODES = [
+  'BAD_USER_INPUT',
+  'USER_TOKEN_EXPIRED',
+  'USER_TOKEN_INVALID',
+  'USER_NOT_FOUND',
+  'USER_DISABLED',
+  'DEVICE_INVALID',
+  'REFRESH_REJECTED',
+  'RATE_LIMITED',
+  'FORBIDDEN',
+  'UPSTREAM_AUTH_FAILED',
+  'UPSTREAM_TIMEOUT',
+  'UPSTREAM_UNAVAILABLE',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+
+export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
 
 const CIRCLE_CODES: Record<number, { code: GatewayErrorCode; message: string }> = {
   155104: {
@@ -40,13 +44,14 @@ const CIRCLE_CODES: Record<number, { code: GatewayErrorCode; message: string }> 
 /** Seconds a client is told to wait after a 429 that came with no Retry-After. */
 const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
-function upstreamOf(error: CircleClientError) {
+function upstreamOf(error: CircleClientError, code: GatewayErrorCode) {
   if (error instanceof CircleHttpError) {
     return {
       status: error.status,
       code: error.circleCode ?? null,
       requestId: error.requestId ?? null,
-      message: error.circleMessage ?? null,
+      // Circle's words about the gateway's own key are for the operator's logs, not the caller.
+      message: code === 'UPSTREAM_AUTH_FAILED' ? null : (error.circleMessage ?? null),
     };
   }
   if (error instanceof CircleMalformedResponseError) {
@@ -97,11 +102,14 @@ function classifyHttp(error: CircleHttpError): {
   return { code: 'UPSTREAM_UNAVAILABLE', message: 'Circle is not available right now.' };
 }
 
-const RETRYABLE: ReadonlySet<GatewayErrorCode> = new Set([
+const RETRYABLE: ReadonlySet<string> = new Set<GatewayErrorCode>([
   'RATE_LIMITED',
   'UPSTREAM_TIMEOUT',
   'UPSTREAM_UNAVAILABLE',
 ]);
+
+/** Whether the same request may succeed later, by code. */
+export const isRetryableCode = (code: string): boolean => RETRYABLE.has(code);
 
 /**
  * The one place where upstream failures become GraphQL errors. Anything that is not a Circle
@@ -130,7 +138,7 @@ export function toGraphQLError(error: unknown): unknown {
     code = 'UPSTREAM_UNAVAILABLE';
     message = 'Circle could not be reached.';
   }
-  const upstream = upstreamOf(error);
+  const upstream = upstreamOf(error, code);
   return new GraphQLError(message, {
     extensions: {
       code,

@@ -45,7 +45,14 @@ builder.mutationField('refreshUserToken', (t) =>
       try {
         return await context.refreshUserToken(checked);
       } catch (error) {
-        throw toGraphQLError(error);
+        const translated = toGraphQLError(error);
+        if (!(translated instanceof GraphQLError)) {
+          // Masked for the caller as "Unexpected error."; the log keeps the name, never the message.
+          context.log.error('unexpected error', {
+            errorName: error instanceof Error ? error.name : typeof error,
+          });
+        }
+        throw translated;
       }
     },
   }),

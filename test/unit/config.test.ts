@@ -20,7 +20,8 @@ function problemsOf(env: Record<string, string | undefined>): {
 
 describe('readConfig', () => {
   it('runs against the simulator with the documented defaults when nothing is set', () => {
-    expect(readConfig({})).toEqual({
+    // The security settings' defaults are checked in test/security/settings.test.ts.
+    expect(readConfig({})).toMatchObject({
       circleApiKey: undefined,
       circleBaseUrl: 'https://api.circle.com',
       host: '127.0.0.1',
@@ -44,6 +45,7 @@ describe('readConfig', () => {
       userTokenCacheMaxEntries: 10_000,
       userTokenCacheTtlMs: 3_000_000,
       shutdownTimeoutMs: 15_000,
+      metrics: true,
     });
   });
 

@@ -1,0 +1,85 @@
+import { type ExecutionResult, GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { GATEWAY_ERROR_CODES, isRetryableCode } from './schema/errors.js';
+
+const CONTRACT_CODES: ReadonlySet<string> = new Set(GATEWAY_ERROR_CODES);
+
+/** The extension keys a client may see; anything else (Yoga's `originalError`…) is dropped. */
+const ALLOWED_EXTENSIONS = new Set([
+  'code',
+  'retryable',
+  'reason',
+  'field',
+  'upstream',
+  'retryAfter',
+  'http',
+]);
+
+// graphql-js words a variable coercion error as
+//   Variable "$input" got invalid value <the whole value> at "input.user"; <reason>
+// The value is the caller's input, tokens included: it is cut out, the path and reason stay.
+const ECHOED_VALUE =
+  /^(Variable "\$[^"]+") got invalid value [\s\S]*?(?: at "([^"]+)")?; ([\s\S]*)$/;
+
+function withoutEchoedInput(message: string): string {
+  if (!message.includes(' got invalid value ')) return message;
+  const match = ECHOED_VALUE.exec(message);
+  if (!match) return 'A variable has an invalid value.';
+  const [, variable, path, reason] = match;
+  return `${variable} has an invalid value${path ? ` at "${path}"` : ''}: ${reason}`;
+}
+
+function needsWork(error: GraphQLError): boolean {
+  const extensions = error.extensions ?? {};
+  const code = extensions.code;
+  if (typeof code !== 'string' || !CONTRACT_CODES.has(code)) return true;
+  if (typeof extensions.retryable !== 'boolean') return true;
+  for (const key of Object.keys(extensions)) if (!ALLOWED_EXTENSIONS.has(key)) return true;
+  return error.message.includes(' got invalid value ');
+}
+
+function normalize(error: GraphQLError): GraphQLError {
+  if (!needsWork(error)) return error;
+  const extensions: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error.extensions ?? {})) {
+    if (ALLOWED_EXTENSIONS.has(key)) extensions[key] = value;
+  }
+  const code = extensions.code;
+  if (typeof code !== 'string' || !CONTRACT_CODES.has(code)) {
+    // Raised before execution (syntax, validation, coercion, a malformed request): the
+    // caller's input. Yoga's own code, if any, stays as the reason.
+    extensions.code = 'BAD_USER_INPUT';
+    if (typeof code === 'string' && extensions.reason === undefined) extensions.reason = code;
+  }
+  if (typeof extensions.retryable !== 'boolean') {
+    extensions.retryable = isRetryableCode(extensions.code as string);
+  }
+  return new GraphQLError(withoutEchoedInput(error.message), {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions,
+  });
+}
+
+function normalizeResult(result: ExecutionResult): ExecutionResult {
+  if (!result.errors?.some(needsWork)) return result;
+  return { ...result, errors: result.errors.map(normalize) };
+}
+
+/**
+ * Every error a client sees carries a code from the contract and `retryable`, only allow-listed
+ * extensions, and no echo of the caller's variables (they hold tokens).
+ */
+export function useErrorCodes(): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result)) setResult(result.map(normalizeResult));
+      else if (result && typeof result === 'object' && 'errors' in result) {
+        setResult(normalizeResult(result as ExecutionResult));
+      }
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { Plugin } from 'graphql-yoga';
+import { GatewayRefusal } from './refusal.js';
+
+export interface BodyLimitOptions {
+  /**
+   * Largest request body, in bytes. A larger Content-Length is refused before the body is read; a
+   * body without one (chunked) is counted as it streams and refused once it passes the limit.
+   * @default 65536
+   */
+  maxBytes?: number;
+}
+
+const tooLarge = (maxBytes: number) =>
+  new GatewayRefusal(`The request body is larger than ${maxBytes} bytes.`, {
+    code: 'BAD_USER_INPUT',
+    reason: 'BODY_TOO_LARGE',
+    status: 413,
+    // The rest of the body is not read: the connection cannot be reused.
+    headers: { connection: 'close' },
+  });
+
+/** Refuses request bodies over `maxBytes` with 413 (BAD_USER_INPUT, reason BODY_TOO_LARGE). */
+export function useBodyLimit(options: BodyLimitOptions = {}): Plugin {
+  const maxBytes = options.maxBytes ?? 65_536;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new RangeError('maxBytes must be a whole number >= 1');
+  }
+  return {
+    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+      const declared = request.headers.get('content-length');
+      if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) {
+        throw tooLarge(maxBytes);
+      }
+      if (!requestParser || !request.body) return;
+      const parse = requestParser;
+      setRequestParser((original) => {
+        const body = original.body;
+        if (!body) return parse(original);
+        let seen = 0;
+        // As Yoga's own limit does: a native stream needs the native TransformStream.
+        const Transform =
+          body instanceof ReadableStream ? globalThis.TransformStream : fetchAPI.TransformStream;
+        const counted = body.pipeThrough(
+          new Transform<Uint8Array, Uint8Array>({
+            transform(chunk, controller) {
+              seen += chunk.byteLength;
+              if (seen > maxBytes) controller.error(tooLarge(maxBytes));
+              else controller.enqueue(chunk);
+            },
+          }),
+        );
+        const limited = new fetchAPI.Request(original.url, {
+          method: original.method,
+          headers: original.headers,
+          body: counted,
+          signal: original.signal,
+          // @ts-expect-error a streamed body needs duplex; the Request type does not list it.
+          duplex: 'half',
+        });
+        return parse(limited);
+      });
+    },
+  };
+}

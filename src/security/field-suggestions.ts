@@ -1,0 +1,35 @@
+import { type ExecutionResult, GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+// graphql-js ends validation and coercion messages with `Did you mean "x", "y", or "z"?` (or
+// `the enum value "X"`): a free map of the schema for anyone probing it with typos.
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+const withoutSuggestion = (error: GraphQLError): GraphQLError =>
+  error.message.includes('Did you mean ')
+    ? new GraphQLError(error.message.replace(SUGGESTION, '').trim(), {
+        nodes: error.nodes,
+        source: error.source,
+        positions: error.positions,
+        path: error.path,
+        originalError: error.originalError,
+        extensions: error.extensions,
+      })
+    : error;
+
+function hide(result: ExecutionResult): ExecutionResult {
+  if (!result.errors?.length) return result;
+  return { ...result, errors: result.errors.map(withoutSuggestion) };
+}
+
+/** Removes "Did you mean …?" from every error message a client sees. */
+export function useHiddenFieldSuggestions(): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result)) setResult(result.map(hide));
+      else if (result && typeof result === 'object' && 'errors' in result) {
+        setResult(hide(result as ExecutionResult));
+      }
+    },
+  };
+}

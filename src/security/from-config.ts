@@ -1,0 +1,38 @@
+import type { Config } from '../config.js';
+import type { SecurityOptions } from './gateway-security.js';
+import { loadTrustedDocuments } from './trusted-documents.js';
+
+/** `auto` follows NODE_ENV: on in development, off in production. */
+export const resolveToggle = (value: boolean | 'auto', production: boolean): boolean =>
+  value === 'auto' ? !production : value;
+
+/** The gateway's security options from the settings (reads the trusted-documents manifest). */
+export function securityOptionsFromConfig(config: Config): SecurityOptions {
+  return {
+    maxBodyBytes: config.maxBodyBytes,
+    limits: {
+      maxDepth: config.maxDepth,
+      maxAliases: config.maxAliases,
+      maxTokens: config.maxTokens,
+      maxDirectives: config.maxDirectives,
+      maxCost: config.maxCost,
+    },
+    introspection: resolveToggle(config.allowIntrospection, config.production),
+    fieldSuggestions: resolveToggle(config.fieldSuggestions, config.production),
+    rateLimits: {
+      perAddress: { rate: config.rateLimitAddressRate, burst: config.rateLimitAddressBurst },
+      perDevice: { rate: config.rateLimitDeviceRate, burst: config.rateLimitDeviceBurst },
+      // Loopback is exempt in development (tests, benchmarks, one developer); in production a
+      // reverse proxy on the same host would otherwise exempt every client.
+      exempt: config.rateLimitExempt ?? (config.production ? [] : ['loopback']),
+    },
+    trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
+    hstsMaxAgeSeconds: config.hstsMaxAge,
+    userIdPath: config.userIdPath,
+    trustedDocuments:
+      config.trustedDocuments === false
+        ? undefined
+        : { manifest: loadTrustedDocuments(config.trustedDocuments) },
+  };
+}

@@ -1,0 +1,165 @@
+import type { Plugin } from 'graphql-yoga';
+import type { RefreshInput } from '../circle/user-token-service.js';
+import type { Logger } from '../logger.js';
+import { useBodyLimit } from './body-limit.js';
+import { createAddressMatcher, createClientAddressResolver } from './client-address.js';
+import { createCorsOptions } from './cors.js';
+import { useCsrfPrevention } from './csrf-prevention.js';
+import { type DocumentLimitsOptions, useDocumentLimits } from './document-limits.js';
+import { useHiddenFieldSuggestions } from './field-suggestions.js';
+import { useNoIntrospection } from './introspection.js';
+import {
+  createMemoryRateLimitStore,
+  createRateLimiter,
+  type RateLimitStore,
+  type TokenBucketLimit,
+  useAddressRateLimit,
+} from './rate-limit.js';
+import { createGraphiQLCsp, useSecurityHeaders } from './security-headers.js';
+import { type TrustedDocumentsOptions, useTrustedDocuments } from './trusted-documents.js';
+import { type AuthorizeUserId, createUserIdGuard } from './user-id-authorization.js';
+
+export interface RateLimitOptions {
+  /**
+   * Requests to the GraphQL endpoint per client address, refused before the body is read.
+   * `rate` 0 turns it off.
+   * @default { rate: 50, burst: 100 }
+   */
+  perAddress?: TokenBucketLimit;
+  /**
+   * refreshUserToken calls per deviceId, refused before any upstream call. `rate` 0 turns it off.
+   * @default { rate: 5, burst: 10 }
+   */
+  perDevice?: TokenBucketLimit;
+  /**
+   * Client addresses neither limit applies to (IPs, CIDRs, `loopback`, `private`). `loopback`
+   * includes in-process requests (no socket): the machine itself, its health checks, sidecars,
+   * test suites and benchmarks. Behind a proxy on the same host, set `trustProxy` so clients are
+   * told apart from the proxy.
+   * @default ['loopback']
+   */
+  exempt?: readonly string[];
+  /** @default a bounded in-memory store (one process; see RateLimitStore for several) */
+  store?: RateLimitStore;
+}
+
+/** The gateway's browser- and abuse-facing controls. Each default is the development one. */
+export interface SecurityOptions {
+  /** @default DOCUMENT_LIMIT_DEFAULTS (depth 6, aliases 10, tokens 1000, directives 10, cost 1000, one refresh) */
+  limits?: DocumentLimitsOptions;
+  /**
+   * Largest request body in bytes (413 beyond it).
+   * @default 65536
+   */
+  maxBodyBytes?: number;
+  /**
+   * Whether `__schema`/`__type` are answered. The config turns it off in production.
+   * @default true
+   */
+  introspection?: boolean;
+  /**
+   * Whether error messages keep graphql-js's "Did you mean …?". Off in production by config.
+   * @default true
+   */
+  fieldSuggestions?: boolean;
+  /** `false` turns both limits off. @default {} (the defaults of RateLimitOptions) */
+  rateLimits?: RateLimitOptions | false;
+  /**
+   * Proxies whose X-Forwarded-For is believed (IPs, CIDRs, `loopback`, `private`).
+   * @default [] (the socket's peer is the client)
+   */
+  trustProxy?: readonly string[];
+  /**
+   * Origins allowed to call from a browser (CORS).
+   * @default [] (same origin only)
+   */
+  corsOrigins?: readonly string[];
+  /**
+   * `Strict-Transport-Security` max-age, only when clients reach the gateway over HTTPS.
+   * @default 0 (no header)
+   */
+  hstsMaxAgeSeconds?: number;
+  /**
+   * Refuse form posts and header-less GETs (CSRF). JSON POSTs and GraphiQL are unaffected.
+   * @default true
+   */
+  csrfPrevention?: boolean;
+  /** Run only the manifest's documents. @default undefined (any document) */
+  trustedDocuments?: TrustedDocumentsOptions;
+  /**
+   * `disabled` refuses every userId refresh (FORBIDDEN).
+   * @default 'enabled'
+   */
+  userIdPath?: 'enabled' | 'disabled';
+}
+
+export interface GatewaySecurityDeps {
+  graphqlEndpoint: string;
+  authorizeUserId?: AuthorizeUserId;
+  logger?: Logger;
+  now?: () => number;
+}
+
+/**
+ * Builds every control from one options object: the Yoga plugins, Yoga's `cors` option, a
+ * GraphiQL renderer wrapper (for its CSP), and the check that runs before any upstream call of a
+ * refresh (device rate limit, then the userId policy).
+ */
+export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySecurityDeps) {
+  const clientAddress = createClientAddressResolver({ trustProxy: options.trustProxy });
+  const addresses = new WeakMap<Request, string | undefined>();
+  const graphiqlCsp = createGraphiQLCsp();
+  const userIdGuard = createUserIdGuard({
+    userIdPath: options.userIdPath,
+    authorizeUserId: deps.authorizeUserId,
+  });
+  const limiter =
+    options.rateLimits === false
+      ? undefined
+      : createRateLimiter({
+          store: options.rateLimits?.store ?? createMemoryRateLimitStore(),
+          perAddress: options.rateLimits?.perAddress,
+          perDevice: options.rateLimits?.perDevice,
+          isExempt: createAddressMatcher(options.rateLimits?.exempt ?? ['loopback']),
+          now: deps.now,
+        });
+
+  const plugins: Plugin[] = [
+    useSecurityHeaders({ hstsMaxAgeSeconds: options.hstsMaxAgeSeconds, graphiqlCsp }),
+    {
+      // Every later check reads the address from here (the context has no socket).
+      onRequest({ request, serverContext }) {
+        addresses.set(request, clientAddress(request, serverContext));
+      },
+    },
+    ...(limiter
+      ? [
+          useAddressRateLimit({
+            limiter,
+            clientAddress: (request) => addresses.get(request),
+            graphqlEndpoint: deps.graphqlEndpoint,
+            trustsProxy: (options.trustProxy ?? []).length > 0,
+            logger: deps.logger,
+          }),
+        ]
+      : []),
+    useBodyLimit({ maxBytes: options.maxBodyBytes }),
+    ...(options.csrfPrevention === false ? [] : [useCsrfPrevention()]),
+    useDocumentLimits(options.limits),
+    ...(options.trustedDocuments ? [useTrustedDocuments(options.trustedDocuments)] : []),
+    ...(options.introspection === false ? [useNoIntrospection()] : []),
+    ...(options.fieldSuggestions === false ? [useHiddenFieldSuggestions()] : []),
+  ];
+
+  return {
+    plugins,
+    cors: createCorsOptions({ origins: options.corsOrigins }),
+    renderGraphiQL: graphiqlCsp.wrap,
+    /** Rejects (RATE_LIMITED or FORBIDDEN) before any upstream call; resolves when allowed. */
+    async beforeRefresh(request: Request, input: RefreshInput): Promise<void> {
+      const refusal = await limiter?.byDevice(input.deviceId, addresses.get(request));
+      if (refusal) throw refusal;
+      if (input.user.userId !== undefined) await userIdGuard(request, input.user.userId);
+    },
+  };
+}

@@ -1,0 +1,194 @@
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from '../logger.js';
+import { GatewayRefusal, refusalResponse } from './refusal.js';
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  /** When `allowed` is false: how long until `cost` tokens are there again. */
+  retryAfterMs: number;
+}
+
+/**
+ * Token buckets by key. The in-memory store below keeps one process's view: with several
+ * gateway instances each enforces its own limit, so a client gets N times the budget behind N
+ * instances. A multi-instance deployment plugs in a shared store here, e.g. Redis running the
+ * bucket as one Lua script (read tokens and timestamp, refill, take, write back with an expiry of
+ * burst/rate seconds) so that take is atomic across instances.
+ */
+export interface RateLimitStore {
+  take(
+    key: string,
+    cost: number,
+    rate: number,
+    burst: number,
+    now: number,
+  ): RateLimitDecision | Promise<RateLimitDecision>;
+}
+
+export interface MemoryRateLimitStoreOptions {
+  /**
+   * Buckets kept. Past it, buckets that have refilled (idle: the same as no bucket) go first, then
+   * the least recently used (which hands that client a fresh burst: the bound wins over
+   * precision under a flood of distinct keys).
+   * @default 100000
+   */
+  maxKeys?: number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+  /** When the bucket is full again, if left alone. */
+  fullAt: number;
+}
+
+export interface MemoryRateLimitStore extends RateLimitStore {
+  take(key: string, cost: number, rate: number, burst: number, now: number): RateLimitDecision;
+  /** Buckets held now. */
+  readonly size: number;
+}
+
+/** A bounded in-memory token-bucket store (one process). */
+export function createMemoryRateLimitStore(
+  options: MemoryRateLimitStoreOptions = {},
+): MemoryRateLimitStore {
+  const maxKeys = options.maxKeys ?? 100_000;
+  if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
+    throw new RangeError('maxKeys must be a whole number >= 1');
+  }
+  const buckets = new Map<string, Bucket>();
+  const evict = (now: number) => {
+    for (const [key, bucket] of buckets) {
+      if (bucket.fullAt <= now) buckets.delete(key);
+    }
+    const target = Math.floor(maxKeys * 0.9);
+    for (const key of buckets.keys()) {
+      if (buckets.size <= target) break;
+      buckets.delete(key);
+    }
+  };
+  return {
+    take(key, cost, rate, burst, now) {
+      const previous = buckets.get(key);
+      const elapsed = previous ? Math.max(0, now - previous.at) : 0;
+      const tokens = previous ? Math.min(burst, previous.tokens + (elapsed / 1000) * rate) : burst;
+      const allowed = tokens >= cost;
+      const left = allowed ? tokens - cost : tokens;
+      // Delete and set: the Map's order is then least recently used first.
+      buckets.delete(key);
+      buckets.set(key, { tokens: left, at: now, fullAt: now + ((burst - left) / rate) * 1000 });
+      if (buckets.size > maxKeys) evict(now);
+      return {
+        allowed,
+        retryAfterMs: allowed ? 0 : Math.ceil(((cost - tokens) / rate) * 1000),
+      };
+    },
+    get size() {
+      return buckets.size;
+    },
+  };
+}
+
+/** One limit: `rate` tokens a second, at most `burst` saved up. A rate of 0 turns it off. */
+export interface TokenBucketLimit {
+  rate: number;
+  burst: number;
+}
+
+function checkLimit(name: string, limit: TokenBucketLimit) {
+  if (!Number.isFinite(limit.rate) || limit.rate < 0) {
+    throw new RangeError(`${name}.rate must be a number >= 0 (0 turns the limit off)`);
+  }
+  if (limit.rate > 0 && (!Number.isFinite(limit.burst) || limit.burst < 1)) {
+    throw new RangeError(`${name}.burst must be a number >= 1`);
+  }
+}
+
+export const rateLimited = (subject: string, retryAfterMs: number) => {
+  const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new GatewayRefusal(`Too many requests ${subject}. Retry after ${retryAfter} s.`, {
+    code: 'RATE_LIMITED',
+    status: 429,
+    retryAfter,
+  });
+};
+
+export interface RateLimiterOptions {
+  store: RateLimitStore;
+  /** @default { rate: 50, burst: 100 } */
+  perAddress?: TokenBucketLimit;
+  /** @default { rate: 5, burst: 10 } */
+  perDevice?: TokenBucketLimit;
+  /** Whether a client address is not limited at all (by address or by device). */
+  isExempt: (address: string | undefined) => boolean;
+  now?: () => number;
+}
+
+/** The two limits of the gateway over one store. */
+export function createRateLimiter(options: RateLimiterOptions) {
+  const perAddress = options.perAddress ?? { rate: 50, burst: 100 };
+  const perDevice = options.perDevice ?? { rate: 5, burst: 10 };
+  checkLimit('perAddress', perAddress);
+  checkLimit('perDevice', perDevice);
+  const now = options.now ?? Date.now;
+  const { store, isExempt } = options;
+  return {
+    /** Undefined when allowed, else the refusal (RATE_LIMITED, 429, Retry-After). */
+    async byAddress(address: string | undefined): Promise<GatewayRefusal | undefined> {
+      if (perAddress.rate === 0 || address === undefined || isExempt(address)) return undefined;
+      const decision = await store.take(
+        `address:${address}`,
+        1,
+        perAddress.rate,
+        perAddress.burst,
+        now(),
+      );
+      return decision.allowed ? undefined : rateLimited('from this address', decision.retryAfterMs);
+    },
+    async byDevice(
+      deviceId: string,
+      address: string | undefined,
+    ): Promise<GatewayRefusal | undefined> {
+      if (perDevice.rate === 0 || isExempt(address)) return undefined;
+      const decision = await store.take(
+        `device:${deviceId}`,
+        1,
+        perDevice.rate,
+        perDevice.burst,
+        now(),
+      );
+      return decision.allowed ? undefined : rateLimited('for this device', decision.retryAfterMs);
+    },
+  };
+}
+
+export type RateLimiter = ReturnType<typeof createRateLimiter>;
+
+/**
+ * The per-address limit, on the GraphQL endpoint, before the body is read. It answers by itself
+ * (429, RATE_LIMITED, Retry-After) so a flood costs no parsing.
+ */
+export function useAddressRateLimit(options: {
+  limiter: RateLimiter;
+  clientAddress: (request: Request, serverContext: unknown) => string | undefined;
+  graphqlEndpoint: string;
+  trustsProxy: boolean;
+  logger?: Logger;
+}): Plugin {
+  let warned = false;
+  return {
+    async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
+      if (url.pathname !== options.graphqlEndpoint) return;
+      if (!options.trustsProxy && !warned && request.headers.has('x-forwarded-for')) {
+        warned = true;
+        options.logger?.warn('rate limits key on the socket address', {
+          hint: 'requests carry X-Forwarded-For: behind a proxy, set TRUST_PROXY',
+        });
+      }
+      const refusal = await options.limiter.byAddress(
+        options.clientAddress(request, serverContext),
+      );
+      if (refusal) endResponse(refusalResponse(refusal, fetchAPI.Response));
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { GraphQLError } from 'graphql';
+import type { GatewayErrorCode } from '../schema/errors.js';
+
+/** Why the gateway refused a request itself, in `extensions.reason`. */
+export type RefusalReason =
+  | 'MAX_DEPTH'
+  | 'MAX_ALIASES'
+  | 'MAX_TOKENS'
+  | 'MAX_DIRECTIVES'
+  | 'MAX_COST'
+  | 'TOO_MANY_MUTATIONS'
+  | 'BODY_TOO_LARGE'
+  | 'INTROSPECTION_DISABLED'
+  | 'CSRF_HEADER_REQUIRED'
+  | 'UNTRUSTED_DOCUMENT'
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  | 'USER_ID_PATH_DISABLED'
+  | 'USER_ID_NOT_AUTHORIZED';
+
+export interface RefusalOptions {
+  code: Extract<GatewayErrorCode, 'BAD_USER_INPUT' | 'RATE_LIMITED' | 'FORBIDDEN'>;
+  reason?: RefusalReason;
+  /** The HTTP status of the whole response, whatever the Accept header. */
+  status: number;
+  /** Seconds; sets `extensions.retryAfter` and the `Retry-After` header. */
+  retryAfter?: number;
+  headers?: Record<string, string>;
+}
+
+/**
+ * A request the gateway refuses by itself, before or instead of any upstream call. It is a
+ * GraphQLError, so Yoga neither masks it nor lets it be remapped; `code` is on the instance too, so
+ * the refresh log line names the outcome.
+ */
+export class GatewayRefusal extends GraphQLError {
+  readonly code: RefusalOptions['code'];
+
+  constructor(message: string, options: RefusalOptions) {
+    const headers = { ...options.headers };
+    if (options.retryAfter !== undefined) headers['retry-after'] = String(options.retryAfter);
+    super(message, {
+      extensions: {
+        code: options.code,
+        retryable: options.code === 'RATE_LIMITED',
+        ...(options.reason ? { reason: options.reason } : {}),
+        ...(options.retryAfter !== undefined ? { retryAfter: options.retryAfter } : {}),
+        // spec: false keeps the status under `Accept: application/json` too (Yoga would send 200).
+        http: { status: options.status, spec: false, headers },
+      },
+    });
+    this.code = options.code;
+  }
+}
+
+/** A document the limits refuse: 400 BAD_USER_INPUT with the limit as the reason. */
+export const limitRefusal = (reason: RefusalReason, message: string) =>
+  new GatewayRefusal(message, { code: 'BAD_USER_INPUT', reason, status: 400 });
+
+/** The JSON body of a response the gateway ends early (no GraphQL execution at all). */
+export function refusalResponse(error: GatewayRefusal, ResponseCtor: typeof Response): Response {
+  const { http, ...extensions } = error.extensions as Record<string, unknown> & {
+    http: { status: number; headers: Record<string, string> };
+  };
+  return new ResponseCtor(JSON.stringify({ errors: [{ message: error.message, extensions }] }), {
+    status: http.status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...http.headers },
+  });
+}
