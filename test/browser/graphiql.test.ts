@@ -29,6 +29,10 @@ const isLoopback = (url: string) => {
   return ['127.0.0.1', 'localhost', '[::1]'].includes(hostname);
 };
 
+// In CI the browser is installed by .ci/run: a missing one there is a failure, not a skip.
+if (!hasChromium && process.env.CI) {
+  throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/run should have installed Chromium.`);
+}
 if (!hasChromium) {
   console.warn(
     `Skipping the GraphiQL browser suite: ${CHROMIUM} is missing. Install it with ` +
