@@ -12,6 +12,7 @@ const ALLOWED_EXTENSIONS = new Set([
   'field',
   'upstream',
   'retryAfter',
+  'idempotencyKey',
   'http',
 ]);
 

@@ -2,6 +2,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { validate as isUuid, v4 as uuidv4 } from 'uuid';
+import { useAcceptCheck } from './accept-check-plugin.js';
 import type { CircleClient } from './circle/client.js';
 import { UserTokenCache } from './circle/user-token-cache.js';
 import { createUserTokenService, type RefreshInput } from './circle/user-token-service.js';
@@ -238,6 +239,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         () => options.client.status(),
       ),
       ...security.plugins,
+      useAcceptCheck(graphqlEndpoint),
       useResponseHeaders(requestIdOf),
       useErrorCodes(),
       // After useErrorCodes: counts the codes clients see.

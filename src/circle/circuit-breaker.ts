@@ -70,9 +70,14 @@ export class CircuitBreaker {
     }
   }
 
-  /** A call that neither proved nor disproved Circle's health (a 4xx about the request). */
+  /** Circle answered, about the request (a 4xx): it is up, so a probe that got this closes. */
   recordNeutral(): void {
     if (this.probeInFlight) this.recordSuccess();
+  }
+
+  /** A call that never reached Circle (no slot, no time): frees the probe, changes nothing. */
+  releaseProbe(): void {
+    this.probeInFlight = false;
   }
 
   private setCurrent(next: 'closed' | 'open'): void {

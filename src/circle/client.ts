@@ -139,6 +139,9 @@ export interface CircleClient {
   close(): Promise<void>;
 }
 
+/** The least time worth starting another attempt with (a loopback answer takes ~1 ms). */
+const MIN_ATTEMPT_MS = 50;
+
 const API_KEY_PATTERN = /^(TEST_API_KEY|LIVE_API_KEY):[^:\s]+:[^:\s]+$/;
 
 /** Whether a string has the shape Circle's API keys have. The key itself is never echoed. */
@@ -284,8 +287,10 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
       observer.onRejected?.({ call: spec.call, reason: 'circuit-open' });
       throw new CircleCircuitOpenError(spec.call);
     }
-    // From here every exit records an outcome, or a half-open probe slot would never free.
-    let outcome: 'success' | 'failure' | undefined;
+    // From here every exit records a verdict or releases the probe slot, or a half-open circuit
+    // would never probe again. `neutral`: Circle answered, about the request (a 4xx).
+    let outcome: 'success' | 'failure' | 'neutral' | undefined;
+    let lastAttemptFailed = false;
     let release: (() => void) | undefined;
     try {
       release = await limiter.acquire(Math.min(queueTimeoutMs, options.deadline - now()));
@@ -296,7 +301,10 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
       budget.recordAttempt();
       for (let attempt = 1; ; attempt += 1) {
         const remaining = options.deadline - now();
-        if (remaining <= 0) throw new CircleTimeoutError(spec.call, requestId, 'deadline');
+        if (remaining <= 0) {
+          if (lastAttemptFailed) outcome = 'failure';
+          throw new CircleTimeoutError(spec.call, requestId, 'deadline');
+        }
         // One controller and one timer per attempt, set to the nearer of the attempt's and the
         // call's deadline: cheaper than AbortSignal.timeout twice plus AbortSignal.any.
         const phase = remaining <= attemptTimeoutMs ? 'deadline' : 'attempt';
@@ -342,9 +350,11 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
             circleCode: error instanceof CircleHttpError ? error.circleCode : undefined,
             requestId: error.requestId,
           });
+          const failed = isCircuitFailure(error, options.signal?.aborted === true);
+          lastAttemptFailed = failed;
           const delay = retryDelay(error, attempt, options);
           if (delay === undefined) {
-            if (isCircuitFailure(error, options.signal?.aborted === true)) outcome = 'failure';
+            outcome = failed ? 'failure' : error instanceof CircleHttpError ? 'neutral' : undefined;
             throw error;
           }
           observer.onRetry?.({ call: spec.call, attempt, delayMs: delay, reason: error.code });
@@ -355,7 +365,9 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
       release?.();
       if (outcome === 'success') breaker.recordSuccess();
       else if (outcome === 'failure') breaker.recordFailure();
-      else breaker.recordNeutral();
+      else if (outcome === 'neutral') breaker.recordNeutral();
+      // No verdict (no slot, no time, the caller left): free the probe, stay where we are.
+      else breaker.releaseProbe();
     }
   }
 
@@ -371,8 +383,9 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
     if (error instanceof CircleTimeoutError && options.deadline - now() <= 0) return undefined;
     const retryAfter = error instanceof CircleHttpError ? error.retryAfterMs : undefined;
     const delay = retryAfter ?? backoffDelay(attempt, retry, random);
-    // Another attempt is only worth it if it has time to finish before the deadline.
-    if (now() + delay >= options.deadline - 1) return undefined;
+    // Another attempt is only worth it if it has time to get an answer before the deadline: a
+    // Retry-After that leaves 1 ms would turn RATE_LIMITED (with its retryAfter) into a timeout.
+    if (now() + delay + MIN_ATTEMPT_MS >= options.deadline) return undefined;
     if (!budget.tryWithdraw()) return undefined;
     return delay;
   }

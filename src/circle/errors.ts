@@ -12,6 +12,11 @@ export abstract class CircleClientError extends Error {
   abstract readonly retryable: boolean;
   readonly call: CircleCall;
   readonly requestId: string | undefined;
+  /**
+   * The idempotency key of the refresh this failure belongs to, set by the user-token service, so
+   * a caller who sent none can still retry safely (and get Circle's replay of a lost answer).
+   */
+  idempotencyKey: string | undefined;
 
   constructor(message: string, call: CircleCall, requestId: string | undefined) {
     super(message);

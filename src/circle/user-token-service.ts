@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
 import { v4 as uuidv4 } from 'uuid';
 import type { CallOptions, CircleClient } from './client.js';
-import { CircleHttpError } from './errors.js';
+import { CircleHttpError, isCircleClientError } from './errors.js';
 import { readJwtExpiry } from './jwt.js';
 import type { UserTokenCache } from './user-token-cache.js';
 
@@ -168,7 +168,13 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
           }
           const idempotencyKey = input.idempotencyKey ?? uuidv4();
           const promise = refreshOnce(input, idempotencyKey, loader, call)
-            .then((outcome) => ({ ...outcome, coalesced: false }))
+            .then(
+              (outcome) => ({ ...outcome, coalesced: false }),
+              (error: unknown) => {
+                if (isCircleClientError(error)) error.idempotencyKey = idempotencyKey;
+                throw error;
+              },
+            )
             .finally(() => inFlightRefreshes.delete(key));
           inFlightRefreshes.set(key, promise);
           return promise;

@@ -143,6 +143,10 @@ export function toGraphQLError(error: unknown): unknown {
     extensions: {
       code,
       retryable: RETRYABLE.has(code),
+      // Retrying with this key is safe: Circle replays a refresh it already did.
+      ...(RETRYABLE.has(code) && error.idempotencyKey
+        ? { idempotencyKey: error.idempotencyKey }
+        : {}),
       ...(upstream ? { upstream } : {}),
       ...extra,
     },

@@ -28,6 +28,11 @@ const circle = (status: number, code: number, message: string): UpstreamAnswer =
   headers: { 'x-request-id': `circle-${status}-${code}` },
 });
 
+/** A retryable error names the idempotency key the mutation used, so a retry can reuse it. */
+const UUID_V4 = expect.stringMatching(
+  /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+);
+
 function expectNoSecret(text: string) {
   for (const secret of SECRETS) expect(text).not.toContain(secret);
 }
@@ -123,6 +128,7 @@ describe('errors Circle answers', () => {
     expect(error.extensions).toEqual({
       code: 'RATE_LIMITED',
       retryable: true,
+      idempotencyKey: UUID_V4,
       retryAfter: 1,
       upstream: { status: 429, code: null, requestId: 'r-429', message: null },
     });
@@ -141,6 +147,7 @@ describe('errors Circle answers', () => {
     expect(error.extensions).toMatchObject({
       code: 'RATE_LIMITED',
       retryable: true,
+      idempotencyKey: UUID_V4,
       retryAfter: 30,
     });
     expect(error.message).toBe('Circle is rate limiting these calls. Retry after 30 s.');
@@ -183,7 +190,11 @@ describe('errors Circle answers', () => {
     const error = await onlyError(api);
 
     expect(Date.now() - started).toBeLessThan(1_500);
-    expect(error.extensions).toEqual({ code: 'UPSTREAM_TIMEOUT', retryable: true });
+    expect(error.extensions).toEqual({
+      code: 'UPSTREAM_TIMEOUT',
+      retryable: true,
+      idempotencyKey: UUID_V4,
+    });
   });
 
   it.each([500, 502, 503, 504])(
@@ -197,6 +208,7 @@ describe('errors Circle answers', () => {
       expect(error.extensions).toEqual({
         code: 'UPSTREAM_UNAVAILABLE',
         retryable: true,
+        idempotencyKey: UUID_V4,
         upstream: {
           status,
           code: -1,
@@ -218,7 +230,11 @@ describe('errors Circle answers', () => {
     const error = await onlyError(api);
 
     expect(error.message).toBe('Circle could not be reached.');
-    expect(error.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+    expect(error.extensions).toEqual({
+      code: 'UPSTREAM_UNAVAILABLE',
+      retryable: true,
+      idempotencyKey: UUID_V4,
+    });
     expect(api.requests).toHaveLength(3);
   });
 
@@ -237,6 +253,7 @@ describe('errors Circle answers', () => {
     expect(error.extensions).toEqual({
       code: 'UPSTREAM_UNAVAILABLE',
       retryable: true,
+      idempotencyKey: UUID_V4,
       upstream: { status: 200, code: null, requestId: 'r-bad', message: null },
     });
   });
@@ -250,7 +267,11 @@ describe('errors Circle answers', () => {
 
     const error = await onlyError(api);
 
-    expect(error.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+    expect(error.extensions).toEqual({
+      code: 'UPSTREAM_UNAVAILABLE',
+      retryable: true,
+      idempotencyKey: UUID_V4,
+    });
     expect(api.requests).toHaveLength(1);
   });
 });

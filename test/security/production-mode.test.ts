@@ -70,7 +70,12 @@ describe('production mode (NODE_ENV=production)', () => {
     upstream.simulator.clearFaults();
     const error = answer.json.errors?.[0];
     expect(error?.extensions.code).toBe('UPSTREAM_UNAVAILABLE');
-    expect(Object.keys(error?.extensions ?? {}).sort()).toEqual(['code', 'retryable', 'upstream']);
+    expect(Object.keys(error?.extensions ?? {}).sort()).toEqual([
+      'code',
+      'idempotencyKey',
+      'retryable',
+      'upstream',
+    ]);
     expect(answer.text).not.toMatch(/stack|originalError|127\.0\.0\.1/);
   });
 
