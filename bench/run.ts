@@ -11,7 +11,7 @@
  *
  * See bench/README.md for what each scenario measures and how to read the figures.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join, relative } from 'node:path';
@@ -58,8 +58,8 @@ const USAGE = `npm run bench [-- options]
   --tool T          wrk or autocannon (default: wrk when on PATH, else autocannon)
   --wait-quiet S    before each scenario, wait up to S s for other processes to use < 10% CPU
                     (default 20; 0 = never wait)
-  --gateway-entry F the gateway's entry (default src/index.ts; a .js file runs without tsx,
-                    e.g. a tsc build, for an A/B of the two)
+  --gateway-entry F the gateway's entry (default dist/index.js, the tsc build, made first by
+                    npm run build, as production runs it; src/index.ts runs it through tsx)
   --ab F            also start gateway B from entry F and run each gateway scenario on both,
                     back to back (order alternating), then print B/A ratios
   --soak60          also run userToken for 60 s and compare RSS at 10 s and 60 s
@@ -76,7 +76,7 @@ const { values: args } = parseArgs({
     tool: { type: 'string' },
     soak60: { type: 'boolean', default: false },
     'wait-quiet': { type: 'string' },
-    'gateway-entry': { type: 'string', default: 'src/index.ts' },
+    'gateway-entry': { type: 'string', default: 'dist/index.js' },
     ab: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'profile-target': { type: 'string', default: 'userToken' },
@@ -86,6 +86,15 @@ const { values: args } = parseArgs({
 if (args.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
+}
+
+// Production runs the compiled build (tsx's loader alone holds ~100 MiB): build it first.
+for (const entry of [args['gateway-entry'], args.ab]) {
+  if (entry?.startsWith('dist/')) {
+    const built = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+    if (built.status !== 0) process.exit(built.status ?? 1);
+    break;
+  }
 }
 
 const positive = (name: string, raw: string | undefined, fallback: number): number => {

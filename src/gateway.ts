@@ -1,6 +1,11 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
-import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import {
+  createYoga,
+  type GraphiQLOptions,
+  maskError,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import { validate as isUuid, v4 as uuidv4 } from 'uuid';
 import { useAcceptCheck } from './accept-check-plugin.js';
 import type { CircleClient } from './circle/client.js';
@@ -152,6 +157,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     schema: options.subgraph ? subgraphSchema : schema,
     graphqlEndpoint,
     landingPage: false,
+    // The security plugins' body limit (MAX_BODY_BYTES) is the one limit; Yoga's own 25 MB one
+    // would wrap every body in a second counting stream.
+    maxRequestBodySize: false,
     batching: false,
     logging: yogaLogger(logger),
     maskedErrors: {
@@ -159,7 +167,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       maskError: (error, message) => maskError(error, message, false),
     },
     // Wrapped so the page's inline script gets its own CSP hash.
-    renderGraphiQL: security.renderGraphiQL(renderGraphiQL),
+    renderGraphiQL: security.renderGraphiQL(renderGraphiQLOnDemand),
     cors: security.cors,
     graphiql:
       graphiql === false
@@ -256,6 +264,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       return draining;
     },
   };
+}
+
+/**
+ * GraphiQL's self-hosted bundle is tens of megabytes of strings: loaded on the first page view,
+ * not at start, so an instance that never serves it (production) never holds it.
+ */
+async function renderGraphiQLOnDemand(options: GraphiQLOptions): Promise<string> {
+  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
+  return renderGraphiQL(options);
 }
 
 /** Yoga's own log calls, reduced to what is safe: an error's name and code, never its message. */

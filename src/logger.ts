@@ -27,19 +27,47 @@ export interface LoggerOptions {
   now?: () => number;
 }
 
+interface Sink {
+  threshold: number;
+  write: (line: string) => void;
+  now: () => number;
+}
+
+// A class, so a child (one per request) is one small object, not five closures.
+class JsonLogger implements Logger {
+  constructor(
+    private readonly sink: Sink,
+    private readonly bound: LogFields,
+  ) {}
+
+  private emit(level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields): void {
+    if (LEVELS[level] < this.sink.threshold) return;
+    const time = new Date(this.sink.now()).toISOString();
+    this.sink.write(JSON.stringify({ level, time, msg, ...this.bound, ...fields }));
+  }
+
+  debug(msg: string, fields?: LogFields): void {
+    this.emit('debug', msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    this.emit('info', msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    this.emit('warn', msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.emit('error', msg, fields);
+  }
+  child(fields: LogFields): Logger {
+    return new JsonLogger(this.sink, { ...this.bound, ...fields });
+  }
+}
+
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
-  const threshold = LEVELS[options.level ?? 'info'];
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const now = options.now ?? Date.now;
-  const emit = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
-    if (LEVELS[level] < threshold) return;
-    write(JSON.stringify({ level, time: new Date(now()).toISOString(), msg, ...bound, ...fields }));
+  const sink: Sink = {
+    threshold: LEVELS[options.level ?? 'info'],
+    write: options.write ?? ((line: string) => process.stdout.write(`${line}\n`)),
+    now: options.now ?? Date.now,
   };
-  return {
-    debug: (msg, fields) => emit('debug', msg, fields),
-    info: (msg, fields) => emit('info', msg, fields),
-    warn: (msg, fields) => emit('warn', msg, fields),
-    error: (msg, fields) => emit('error', msg, fields),
-    child: (fields) => createLogger(options, { ...bound, ...fields }),
-  };
+  return new JsonLogger(sink, bound);
 }

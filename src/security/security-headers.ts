@@ -42,9 +42,9 @@ export function createGraphiQLCsp() {
   const byOptions = new Map<string, string[]>();
   const hashes = new Set<string>();
   return {
-    wrap(render: (options: GraphiQLOptions) => string) {
-      return (options: GraphiQLOptions): string => {
-        const html = render(options);
+    wrap(render: (options: GraphiQLOptions) => string | Promise<string>) {
+      return async (options: GraphiQLOptions): Promise<string> => {
+        const html = await render(options);
         const key = JSON.stringify(options ?? {});
         if (!byOptions.has(key)) {
           const found = [...html.matchAll(INLINE_SCRIPT)].map((match) =>
