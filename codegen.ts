@@ -15,19 +15,10 @@ const config: CodegenConfig = {
       plugins: ['schema-ast'],
       config: { includeDirectives: true, sort: true },
     },
-    'test/generated/': {
-      preset: 'client',
-      config: {
-        useTypeImports: true,
-        enumsAsTypes: true,
-        scalars: { UUID: 'string', DateTime: 'string' },
-        strictScalars: true,
-      },
-      presetConfig: { fragmentMasking: false },
-    },
-    // The trusted-documents manifest (TRUSTED_DOCUMENTS=true reads persisted-documents.json):
-    // sha256 of each operation in schema/operations/ to its text. The typed documents beside it
-    // carry the same hash (`__meta__.hash`) for clients to send as `documentId`.
+    // Typed documents for clients, tests and examples, and the trusted-documents manifest
+    // (TRUSTED_DOCUMENTS=true reads persisted-documents.json): sha256 of each operation in
+    // schema/operations/ to its text. Each typed document carries the same hash (`__meta__.hash`)
+    // for clients to send as `documentId`.
     'src/generated/': {
       preset: 'client',
       config: {

@@ -4,7 +4,7 @@
  */
 import type { ResultOf, TypedDocumentNode, VariablesOf } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import { RefreshUserTokenDocument } from '../test/generated/graphql.js';
+import { RefreshUserTokenDocument } from '../src/generated/graphql.js';
 
 /** A GraphQL error as the gateway sends it: `extensions.code` is one of the contract's codes. */
 export interface GatewayError {

@@ -153,6 +153,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 
   const graphiql = options.graphiql ?? {};
+  const exampleVariables = JSON.stringify(
+    (graphiql !== false && graphiql.exampleVariables) || PLACEHOLDER_VARIABLES,
+    null,
+    2,
+  );
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema: options.subgraph ? subgraphSchema : schema,
     graphqlEndpoint,
@@ -174,26 +179,11 @@ export function createGateway(options: GatewayOptions): Gateway {
         ? false
         : {
             title: 'Circle wallets gateway',
-            defaultTabs: [
-              {
-                query: EXAMPLE_MUTATION,
-                variables: JSON.stringify(
-                  graphiql.exampleVariables ?? PLACEHOLDER_VARIABLES,
-                  null,
-                  2,
-                ),
-              },
-            ],
+            defaultTabs: [{ query: EXAMPLE_MUTATION, variables: exampleVariables }],
             // GraphiQL 5 leaves the first default tab's variables editor empty
             // (graphql/graphiql#3392); its initial variables fill it. Yoga's renderer passes
             // `variables` through, but Yoga's GraphiQLOptions type does not declare it.
-            ...{
-              variables: JSON.stringify(
-                graphiql.exampleVariables ?? PLACEHOLDER_VARIABLES,
-                null,
-                2,
-              ),
-            },
+            ...{ variables: exampleVariables },
           },
     context: ({ request }): GatewayContext => {
       const requestId = requestIdOf(request);

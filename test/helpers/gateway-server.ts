@@ -19,7 +19,7 @@ export async function startTestGateway(env: Record<string, string> = {}) {
   });
   const logger = createLogger({ level: 'debug', write: (line) => lines.push(line) });
   const running = await startGatewayServer(config, { logger });
-  /** Sends a typed operation (from test/generated) over real HTTP. */
+  /** Sends a typed operation (from src/generated) over real HTTP. */
   const execute = async <R, V extends Record<string, unknown>>(
     document: TypedDocumentNode<R, V>,
     variables: V,

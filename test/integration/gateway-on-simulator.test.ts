@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayInfoDocument, RefreshUserTokenDocument } from '../generated/graphql.js';
+import { GatewayInfoDocument, RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
 
 /**

@@ -1,6 +1,6 @@
 import { initiateUserControlledWalletsClient } from '@circle-fin/user-controlled-wallets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RefreshUserTokenDocument } from '../generated/graphql.js';
+import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
 import {
   answer,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RefreshUserTokenDocument } from '../generated/graphql.js';
+import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
 
 describe('the request id in the logs', () => {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import {
   type RecordedRequest,
   type SimulatorFault,
   startCircleSimulator,
 } from '../../src/simulator/index.js';
-import { RefreshUserTokenDocument } from '../generated/graphql.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
 import {
   type Answer,

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { print } from 'graphql';
 import { expect } from 'vitest';
 import { readConfig } from '../../src/config.js';
-import { RefreshUserTokenDocument } from '../generated/graphql.js';
+import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
 import { answer, startRecordingUpstream } from '../helpers/recording-upstream.js';
 import { API_KEY, CONTRACT_CODES, MINT_PATH } from './support.js';

@@ -5,9 +5,12 @@
  * of received calls is what the tests count.
  */
 import { createServer } from 'node:net';
+import {
+  RefreshUserTokenDocument,
+  type RefreshUserTokenInput,
+} from '../../src/generated/graphql.js';
 import type { RecordedRequest, SimulatorSession } from '../../src/simulator/index.js';
 import { startCircleSimulator } from '../../src/simulator/index.js';
-import { RefreshUserTokenDocument, type RefreshUserTokenInput } from '../generated/graphql.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
 
 export const API_KEY = 'TEST_API_KEY:resilience:not-a-secret';
