@@ -1,3 +1,4 @@
+import { print } from 'graphql';
 /**
  * A gateway wired to a Circle client on undici's MockAgent: no sockets, every upstream request
  * recorded as Circle would receive it.
@@ -6,6 +7,7 @@ import { type Dispatcher, type Interceptable, MockAgent, type MockPool } from 'u
 import { afterEach } from 'vitest';
 import { type CircleClientOptions, createCircleClient } from '../../src/circle/client.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
+import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { createLogger } from '../../src/logger.js';
 
 export const API_KEY = 'TEST_API_KEY:gw-test-key-id:gw-test-key-secret';
@@ -210,17 +212,8 @@ export function createApiGateway(options: ApiGatewayOptions = {}): ApiGateway {
   };
 }
 
-export const REFRESH_MUTATION = `mutation Refresh($input: RefreshUserTokenInput!) {
-  refreshUserToken(input: $input) {
-    userToken
-    encryptionKey
-    refreshToken
-    userId
-    expiresAt
-    idempotencyKey
-    requestId
-  }
-}`;
+/** The operation a frontend sends: schema/operations/refresh-user-token.graphql, as codegen typed it. */
+export const REFRESH_MUTATION = print(RefreshUserTokenDocument);
 
 export interface RefreshPayload {
   refreshUserToken: {
