@@ -62,6 +62,8 @@ const USAGE = `npm run bench [-- options]
                     npm run build, as production runs it; src/index.ts runs it through tsx)
   --ab F            also start gateway B from entry F and run each gateway scenario on both,
                     back to back (order alternating), then print B/A ratios
+  --workers N       the gateway's WORKERS (node:cluster processes; CPU and memory are summed
+                    over the process tree; default 1)
   --soak60          also run userToken for 60 s and compare RSS at 10 s and 60 s
   --profile         only the profiled scenario: gateway under --cpu-prof, top 25 self-time functions
   --profile-target  which scenario --profile runs (default userToken)`;
@@ -77,6 +79,7 @@ const { values: args } = parseArgs({
     soak60: { type: 'boolean', default: false },
     'wait-quiet': { type: 'string' },
     'gateway-entry': { type: 'string', default: 'dist/index.js' },
+    workers: { type: 'string', default: '1' },
     ab: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'profile-target': { type: 'string', default: 'userToken' },
@@ -106,6 +109,7 @@ const positive = (name: string, raw: string | undefined, fallback: number): numb
   }
   return value;
 };
+const WORKERS = Math.round(positive('workers', args.workers, 1));
 const DURATION_S = Math.round(positive('duration', args.duration, args.quick ? 3 : 10));
 const WARMUP_S = Math.round(positive('warmup', args.warmup, args.quick ? 1 : 2));
 const CONNECTIONS = Math.round(positive('connections', args.connections, 10));
@@ -205,6 +209,7 @@ async function startGateway(
     HOST: '127.0.0.1',
     PORT: String(port),
     ...rateLimitOverrides(),
+    WORKERS: String(WORKERS),
   };
   readConfig(env); // fails here, with every problem listed, rather than as a dead child
   const proc = await startNodeProcess({

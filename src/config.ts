@@ -35,6 +35,7 @@ export interface Config {
   userTokenCacheMaxEntries: number;
   userTokenCacheTtlMs: number;
   shutdownTimeoutMs: number;
+  workers: number;
   maxBodyBytes: number;
   maxDepth: number;
   maxAliases: number;
@@ -285,6 +286,14 @@ export const SETTINGS = [
     parse: integer(0, 600_000),
   }),
   setting({
+    key: 'workers',
+    env: 'WORKERS',
+    default: 1,
+    description:
+      'Processes serving the port (node:cluster); each keeps its own caches, limits and circuit. Needs CIRCLE_API_KEY when > 1.',
+    parse: integer(1, 64),
+  }),
+  setting({
     key: 'maxBodyBytes',
     env: 'MAX_BODY_BYTES',
     default: 65_536,
@@ -480,6 +489,11 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     values.upstreamRetryMaxDelayMs < values.upstreamRetryBaseDelayMs
   ) {
     problems.push('UPSTREAM_RETRY_MAX_DELAY_MS must be >= UPSTREAM_RETRY_BASE_DELAY_MS');
+  }
+  if (typeof values.workers === 'number' && values.workers > 1 && apiKey === undefined) {
+    problems.push(
+      'WORKERS > 1 needs CIRCLE_API_KEY: the embedded simulator keeps its sessions in one process',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {

@@ -1,8 +1,9 @@
 /**
  * The composition root of `npm start`: read the environment once, start, and stop gracefully.
  */
+import cluster from 'node:cluster';
 import { ConfigError, readConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { resolveToggle } from './security/from-config.js';
 import { startGatewayServer } from './server.js';
 
@@ -18,6 +19,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
+  if (config.workers > 1 && cluster.isPrimary) {
+    superviseWorkers(config.workers, config.shutdownTimeoutMs, logger);
+    return;
+  }
   const running = await startGatewayServer(config, { logger });
   const lines = [''];
   if (running.simulator) {
@@ -35,7 +40,8 @@ async function main(): Promise<void> {
     );
   }
   lines.push(`  Health:     ${running.url}/health   Readiness: ${running.url}/ready`, '');
-  process.stderr.write(`${lines.join('\n')}\n`);
+  // With several workers, one banner is enough.
+  if (cluster.isPrimary || cluster.worker?.id === 1) process.stderr.write(`${lines.join('\n')}\n`);
   logger.info('gateway started', {
     url: running.graphqlUrl,
     simulated: running.simulator !== undefined,
@@ -55,6 +61,36 @@ async function main(): Promise<void> {
       },
       () => process.exit(1),
     );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * WORKERS > 1: this process only forks the workers (which share the port through node:cluster),
+ * replaces one that dies, and on SIGTERM/SIGINT lets each drain and exit before exiting itself.
+ */
+function superviseWorkers(count: number, shutdownTimeoutMs: number, logger: Logger): void {
+  let stopping = false;
+  for (let i = 0; i < count; i += 1) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.error('worker exited; starting another', {
+      worker: worker.id,
+      code,
+      signal: signal ?? undefined,
+    });
+    cluster.fork();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down workers', { signal, workers: count });
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    setTimeout(() => process.exit(1), shutdownTimeoutMs + 5_000).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

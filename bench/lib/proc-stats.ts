@@ -3,8 +3,24 @@ import { readFileSync } from 'node:fs';
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const TICKS_PER_SECOND = 100;
 
-/** User + system CPU time of a whole process (all threads, GC helpers included), in ms. */
+/** A process and its descendants (a WORKERS > 1 gateway is a primary and its workers). */
+export function processTree(pid: number): number[] {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i += 1) {
+    try {
+      const children = readFileSync(`/proc/${pids[i]}/task/${pids[i]}/children`, 'utf8');
+      for (const child of children.trim().split(/\s+/)) if (child) pids.push(Number(child));
+    } catch {}
+  }
+  return pids;
+}
+
+/** User + system CPU time of a process and its descendants (all threads), in ms. */
 export function cpuTimeMs(pid: number): number {
+  return processTree(pid).reduce((sum, each) => sum + ownCpuTimeMs(each), 0);
+}
+
+function ownCpuTimeMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -20,10 +36,19 @@ export interface MemoryFigures {
   hwmMiB: number;
 }
 
+/** Memory of a process and its descendants, summed (each one's own peak, for VmHWM). */
 export function memory(pid: number): MemoryFigures {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
-  return { rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
+  const total = { rssMiB: 0, hwmMiB: 0 };
+  for (const each of processTree(pid)) {
+    try {
+      const status = readFileSync(`/proc/${each}/status`, 'utf8');
+      const kib = (name: string) =>
+        Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+      total.rssMiB += kib('VmRSS') / 1024;
+      total.hwmMiB += kib('VmHWM') / 1024;
+    } catch {}
+  }
+  return total;
 }
 
 export interface MemorySampler {

@@ -135,7 +135,11 @@ export function createCircleApi(deps: CircleApiDeps): CircleApi {
 
       // Keys are scoped to the API key, as Circle scopes them to the entity.
       const replayKey = `${admitted.apiKey} ${idempotencyKey.toLowerCase()}`;
-      const fingerprint = fingerprintOf({ userToken: userTokenHeader, refreshToken, deviceId });
+      // The same request is the same user, refresh token and device: a retry may carry another
+      // token of the same user (the userId path mints one per instance), and still replays.
+      const token = state.checkUserToken(userTokenHeader);
+      const user = 'userId' in token ? `user ${token.userId}` : `token ${userTokenHeader}`;
+      const fingerprint = fingerprintOf({ userToken: user, refreshToken, deviceId });
       const previous = idempotency.lookup(replayKey, fingerprint);
       if (previous.kind === 'replay') return previous.answer;
       if (previous.kind === 'conflict') {
@@ -145,7 +149,6 @@ export function createCircleApi(deps: CircleApiDeps): CircleApi {
         );
       }
 
-      const token = state.checkUserToken(userTokenHeader);
       if (token.kind === 'invalid') return errorAnswer(CIRCLE_ERRORS.userTokenInvalid);
       if (token.kind === 'unknown') return errorAnswer(CIRCLE_ERRORS.userTokenNotFound);
       if (token.kind === 'expired') return errorAnswer(CIRCLE_ERRORS.userTokenExpired);

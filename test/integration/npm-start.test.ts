@@ -115,6 +115,44 @@ describe('npm start', () => {
     }
   });
 
+  it('serves from several worker processes with WORKERS=2, and all stop on SIGTERM', async () => {
+    const upstream = await startRecordingUpstream((call, res) =>
+      answer(res, call, 200, { data: { userToken: 'worker-token' } }),
+    );
+    try {
+      const gateway = start({
+        CIRCLE_API_KEY: API_KEY,
+        CIRCLE_BASE_URL: upstream.url,
+        WORKERS: '2',
+        PORT: '0',
+      });
+      const url = await gateway.graphqlUrl;
+      expect(gateway.stderr.join('').match(/GraphQL:/g)).toHaveLength(1);
+      // Two processes started a gateway each (one log line apiece).
+      const started = () => gateway.stdout.join('').match(/"msg":"gateway started"/g)?.length ?? 0;
+      for (let i = 0; i < 100 && started() < 2; i += 1) await new Promise((r) => setTimeout(r, 50));
+      expect(started()).toBe(2);
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => post(url, mutation(`rt-${i}`)).then((r) => r.json())),
+      );
+      for (const body of answers) {
+        expect(body).toEqual({
+          data: { refreshUserToken: { userToken: 'worker-token', refreshToken: null } },
+        });
+      }
+      gateway.child.kill('SIGTERM');
+      expect(await gateway.exited).toBe(0);
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it('refuses WORKERS > 1 without a key (the simulator lives in one process)', async () => {
+    const gateway = start({ WORKERS: '2' });
+    expect(await gateway.exited).toBe(1);
+    expect(gateway.stderr.join('')).toContain('WORKERS > 1 needs CIRCLE_API_KEY');
+  });
+
   it('runs on the embedded simulator without a key, and says so', async () => {
     const gateway = start({});
     const url = await gateway.graphqlUrl;

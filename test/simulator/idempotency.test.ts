@@ -69,16 +69,32 @@ describe('refresh idempotency', () => {
     });
   });
 
-  it('answers 400 code 2 for the same key and body with a different user token', async () => {
+  it('replays for another token of the same user (the userId path mints one per instance)', async () => {
     const { url, simulator } = await start();
     const session = simulator.createSession({ userId: 'user-idem-token' });
     const idempotencyKey = randomUUID();
-    await refreshSession(url, session, { idempotencyKey });
+    const first = await refreshSession(url, session, { idempotencyKey });
     const minted = await json<{ data: { userToken: string } }>(await mint(url, session.userId));
+
+    const again = await refreshSession(url, session, {
+      idempotencyKey,
+      userToken: minted.data.userToken,
+    });
+
+    expect(again.status).toBe(200);
+    expect(await json(again)).toEqual(await json(first));
+  });
+
+  it("answers 400 code 2 for the same key and body with another user's token", async () => {
+    const { url, simulator } = await start();
+    const session = simulator.createSession({ userId: 'user-idem-first' });
+    const other = simulator.createSession({ userId: 'user-idem-other' });
+    const idempotencyKey = randomUUID();
+    await refreshSession(url, session, { idempotencyKey });
 
     const response = await refreshSession(url, session, {
       idempotencyKey,
-      userToken: minted.data.userToken,
+      userToken: other.userToken,
     });
 
     expect(response.status).toBe(400);
