@@ -7,7 +7,7 @@
  *
  * Prints a table and writes bench/results/soak.json.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -117,9 +117,12 @@ async function startUpstream() {
   };
 }
 
-/** `node --import tsx src/index.ts` with a real-looking key: no embedded simulator. */
+/** The production build (`node dist/index.js`) with a real-looking key: no embedded simulator. */
 async function startGateway(upstreamUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+  // Production runs the compiled build; tsx's loader alone would hold ~100 MiB of the figures.
+  const built = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('npm run build failed');
+  const child = spawn(process.execPath, ['dist/index.js'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -226,6 +229,17 @@ async function main(): Promise<void> {
     const end = Date.now() + options.durationS * 1000;
     const upstreamBefore = { ...upstream.calls };
 
+    // RSS a third into the run: the heap has grown to its working size by then, so growth from
+    // here to the end (not from the idle start) is what a leak would show.
+    let rssWarm: number | undefined;
+    const warmMark = setTimeout(
+      () => {
+        void rssMiB(pid).then((rss) => {
+          rssWarm = rss;
+        });
+      },
+      (options.durationS * 1000) / 3,
+    );
     const sampler = setInterval(() => {
       void rssMiB(pid).then((rss) => {
         if (rss !== undefined) rssPeak = Math.max(rssPeak, rss);
@@ -271,6 +285,7 @@ async function main(): Promise<void> {
     const elapsedS = (performance.now() - started) / 1000;
     clearInterval(injector);
     clearInterval(sampler);
+    clearTimeout(warmMark);
     upstream.simulator.clearFaults();
 
     const ready = (await (await fetch(`${url}/ready`)).json()) as unknown;
@@ -305,6 +320,7 @@ async function main(): Promise<void> {
       sessionsCreated,
       rssMiB: {
         before: round(rssBefore ?? Number.NaN),
+        warm: round(rssWarm ?? Number.NaN),
         peak: round(rssPeak),
         after: round(rssAfter ?? Number.NaN),
         afterSecondSample: round(rssAfterSecond ?? Number.NaN),
@@ -328,6 +344,7 @@ async function main(): Promise<void> {
       ['upstream mint calls', result.upstreamCalls.mint],
       ['faults injected', [...faultsInjected.values()].reduce((a, b) => a + b, 0)],
       ['RSS before (MiB)', result.rssMiB.before],
+      ['RSS a third into the run (MiB)', result.rssMiB.warm],
       ['RSS peak (MiB)', result.rssMiB.peak],
       ['RSS after 2 s idle (MiB)', result.rssMiB.after],
       ['RSS after 3 s idle (MiB)', result.rssMiB.afterSecondSample],
