@@ -64,6 +64,8 @@ const USAGE = `npm run bench [-- options]
                     back to back (order alternating), then print B/A ratios
   --workers N       the gateway's WORKERS (node:cluster processes; CPU and memory are summed
                     over the process tree; default 1)
+  --node-args="A B" the gateway's node flags (default: start:prod's, --max-semi-space-size=4;
+                    --node-args="" for none)
   --soak60          also run userToken for 60 s and compare RSS at 10 s and 60 s
   --profile         only the profiled scenario: gateway under --cpu-prof, top 25 self-time functions
   --profile-target  which scenario --profile runs (default userToken)`;
@@ -80,6 +82,7 @@ const { values: args } = parseArgs({
     'wait-quiet': { type: 'string' },
     'gateway-entry': { type: 'string', default: 'dist/index.js' },
     workers: { type: 'string', default: '1' },
+    'node-args': { type: 'string' },
     ab: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'profile-target': { type: 'string', default: 'userToken' },
@@ -109,6 +112,9 @@ const positive = (name: string, raw: string | undefined, fallback: number): numb
   }
   return value;
 };
+/** The node flags of `npm run start:prod` (package.json); `--node-args=""` runs without them. */
+const PRODUCTION_NODE_ARGS = ['--max-semi-space-size=4'];
+
 const WORKERS = Math.round(positive('workers', args.workers, 1));
 const DURATION_S = Math.round(positive('duration', args.duration, args.quick ? 3 : 10));
 const WARMUP_S = Math.round(positive('warmup', args.warmup, args.quick ? 1 : 2));
@@ -703,9 +709,16 @@ async function main() {
 
   const upstream = await startUpstream();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const gatewayNodeArgs = profiling
-    ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, stamp), '--cpu-prof-interval', '500']
-    : [];
+  const gatewayNodeArgs = [
+    // As `npm run start:prod` runs it: small young-generation semi-spaces keep the peak RSS near
+    // the working set (measured: VmHWM 178 -> 143 MiB, no change in the CPU ratio to the proxy).
+    ...(args['node-args'] !== undefined
+      ? args['node-args'].split(' ').filter(Boolean)
+      : PRODUCTION_NODE_ARGS),
+    ...(profiling
+      ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, stamp), '--cpu-prof-interval', '500']
+      : []),
+  ];
   const gateway = await startGateway(upstream.url, gatewayNodeArgs);
   const gatewayB =
     args.ab && !profiling ? await startGateway(upstream.url, [], args.ab, 'gateway B') : undefined;
