@@ -18,7 +18,7 @@ import type { GatewayContext } from './schema/context.js';
 import { schema } from './schema/index.js';
 import { createGatewaySecurity, type SecurityOptions } from './security/gateway-security.js';
 import type { AuthorizeUserId } from './security/user-id-authorization.js';
-import { subgraphSchema } from './subgraph.js';
+import { getSubgraph } from './subgraph-builder.js';
 import { VERSION } from './version.js';
 
 export const EXAMPLE_MUTATION = `# Exchange a refresh token for a new user token.
@@ -159,7 +159,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     2,
   );
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
-    schema: options.subgraph ? subgraphSchema : schema,
+    schema: options.subgraph ? getSubgraph().schema : schema,
     graphqlEndpoint,
     landingPage: false,
     // The security plugins' body limit (MAX_BODY_BYTES) is the one limit; Yoga's own 25 MB one

@@ -1,76 +1,12 @@
 /**
- * The gateway's schema as an Apollo Federation v2 subgraph: the same types and resolvers, plus
- * `_service { sdl }` and the `@link` to the federation spec.
+ * The gateway's schema as an Apollo Federation v2 subgraph (the `…/subgraph` package entry).
  */
-import {
-  type DocumentNode,
-  type GraphQLSchema,
-  isInputObjectType,
-  Kind,
-  parse,
-  print,
-} from 'graphql';
-import { builder } from './schema/builder.js';
-// The type files register themselves with the builder when the public schema is built.
-import './schema/index.js';
+import type { GraphQLSchema } from 'graphql';
+import { getSubgraph } from './subgraph-builder.js';
 
-/** The federation spec the subgraph links to (the newest that @apollo/subgraph 2.14 knows). */
-export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';
+export { FEDERATION_LINK_URL, withOneOfDirectives } from './subgraph-builder.js';
 
-/**
- * Federation directives imported by the `@link`. None is used yet (the schema has no entity);
- * importing them lets a supergraph operator tag or hide fields without a new link.
- */
-const FEDERATION_DIRECTIVES = ['@key', '@shareable', '@inaccessible', '@tag'];
-
-/**
- * Adds `@oneOf` back to every input type whose `isOneOf` is true. `@apollo/subgraph`'s printer
- * drops it; without it a composed supergraph would accept both (or neither) userId and userToken
- * and only this subgraph would notice, after the gateway had planned the call.
- */
-export function withOneOfDirectives(sdl: string, schema: GraphQLSchema): string {
-  const document = parse(sdl);
-  const oneOf = new Set(
-    Object.values(schema.getTypeMap())
-      .filter((type) => isInputObjectType(type) && type.isOneOf)
-      .map((type) => type.name),
-  );
-  const definitions = document.definitions.map((definition) => {
-    if (
-      definition.kind !== Kind.INPUT_OBJECT_TYPE_DEFINITION ||
-      !oneOf.has(definition.name.value) ||
-      definition.directives?.some((directive) => directive.name.value === 'oneOf')
-    ) {
-      return definition;
-    }
-    return {
-      ...definition,
-      directives: [
-        ...(definition.directives ?? []),
-        { kind: Kind.DIRECTIVE, name: { kind: Kind.NAME, value: 'oneOf' }, arguments: [] },
-      ],
-    };
-  });
-  return print({ ...document, definitions } as DocumentNode);
-}
-
-function buildSubgraphSchema(): { schema: GraphQLSchema; sdl: string } {
-  const schema = builder.toSubGraphSchema({
-    linkUrl: FEDERATION_LINK_URL,
-    federationDirectives: FEDERATION_DIRECTIVES,
-  });
-  const service = schema.getQueryType()?.getFields()._service;
-  if (!service?.resolve) throw new Error('the federation plugin built no Query._service field');
-  const printed = (service.resolve(undefined, {}, undefined, undefined as never) as { sdl: string })
-    .sdl;
-  const sdl = withOneOfDirectives(printed, schema);
-  // This schema instance is ours alone: pointing its resolver at the corrected SDL is simpler
-  // than rebuilding the Query type around it.
-  service.resolve = () => ({ sdl });
-  return { schema, sdl };
-}
-
-const built = buildSubgraphSchema();
+const built = getSubgraph();
 
 /** The subgraph schema: serve it with `createGateway({ ..., subgraph: true })`. */
 export const subgraphSchema: GraphQLSchema = built.schema;
