@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import { GatewayRefusal, refusalResponse } from './security/refusal.js';
 
 // What Yoga can answer a GraphQL request with (single results and streams).
 const SERVABLE = new Set([
@@ -33,24 +34,11 @@ export function useAcceptCheck(graphqlEndpoint: string): Plugin {
     onRequest({ request, url, endResponse, fetchAPI }) {
       if (request.method !== 'POST' || url.pathname !== graphqlEndpoint) return;
       if (acceptsGraphQLResponse(request.headers.get('accept'))) return;
-      const body = {
-        errors: [
-          {
-            message:
-              'Not Acceptable: send Accept: application/graphql-response+json or application/json.',
-            extensions: { code: 'BAD_USER_INPUT', reason: 'NOT_ACCEPTABLE', retryable: false },
-          },
-        ],
-      };
-      endResponse(
-        new fetchAPI.Response(JSON.stringify(body), {
-          status: 406,
-          headers: {
-            'content-type': 'application/json; charset=utf-8',
-            'cache-control': 'no-store',
-          },
-        }),
+      const refusal = new GatewayRefusal(
+        'Not Acceptable: send Accept: application/graphql-response+json or application/json.',
+        { code: 'BAD_USER_INPUT', reason: 'NOT_ACCEPTABLE', status: 406 },
       );
+      endResponse(refusalResponse(refusal, fetchAPI.Response));
     },
   };
 }

@@ -17,6 +17,7 @@ import { type Metrics, useMetrics, useMetricsEndpoint } from './metrics.js';
 import type { GatewayContext } from './schema/context.js';
 import { schema } from './schema/index.js';
 import { createGatewaySecurity, type SecurityOptions } from './security/gateway-security.js';
+import { GatewayRefusal, refusalResponse } from './security/refusal.js';
 import type { AuthorizeUserId } from './security/user-id-authorization.js';
 import { getSubgraph } from './subgraph-builder.js';
 import { VERSION } from './version.js';
@@ -293,20 +294,15 @@ function useDrain(isDraining: () => boolean): Plugin {
   return {
     onRequest({ url, endResponse, fetchAPI }) {
       if (!isDraining() || url.pathname === '/health' || url.pathname === '/ready') return;
-      const body = {
-        errors: [
-          {
-            message: 'The gateway is shutting down. Retry on another instance.',
-            extensions: { code: 'UPSTREAM_UNAVAILABLE', retryable: true },
-          },
-        ],
-      };
-      endResponse(
-        new fetchAPI.Response(JSON.stringify(body), {
+      const refusal = new GatewayRefusal(
+        'The gateway is shutting down. Retry on another instance.',
+        {
+          code: 'UPSTREAM_UNAVAILABLE',
           status: 503,
-          headers: { 'content-type': 'application/json', connection: 'close', 'retry-after': '1' },
-        }),
+          headers: { connection: 'close', 'retry-after': '1' },
+        },
       );
+      endResponse(refusalResponse(refusal, fetchAPI.Response));
     },
   };
 }

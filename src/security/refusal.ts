@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { GatewayErrorCode } from '../schema/errors.js';
+import { type GatewayErrorCode, isRetryableCode } from '../schema/errors.js';
 
 /** Why the gateway refused a request itself, in `extensions.reason`. */
 export type RefusalReason =
@@ -15,10 +15,14 @@ export type RefusalReason =
   | 'UNTRUSTED_DOCUMENT'
   | 'PERSISTED_QUERY_NOT_FOUND'
   | 'USER_ID_PATH_DISABLED'
-  | 'USER_ID_NOT_AUTHORIZED';
+  | 'USER_ID_NOT_AUTHORIZED'
+  | 'NOT_ACCEPTABLE';
 
 export interface RefusalOptions {
-  code: Extract<GatewayErrorCode, 'BAD_USER_INPUT' | 'RATE_LIMITED' | 'FORBIDDEN'>;
+  code: Extract<
+    GatewayErrorCode,
+    'BAD_USER_INPUT' | 'RATE_LIMITED' | 'FORBIDDEN' | 'UPSTREAM_UNAVAILABLE'
+  >;
   reason?: RefusalReason;
   /** The HTTP status of the whole response, whatever the Accept header. */
   status: number;
@@ -41,7 +45,7 @@ export class GatewayRefusal extends GraphQLError {
     super(message, {
       extensions: {
         code: options.code,
-        retryable: options.code === 'RATE_LIMITED',
+        retryable: isRetryableCode(options.code),
         ...(options.reason ? { reason: options.reason } : {}),
         ...(options.retryAfter !== undefined ? { retryAfter: options.retryAfter } : {}),
         // spec: false keeps the status under `Accept: application/json` too (Yoga would send 200).
