@@ -47,6 +47,7 @@ export interface Config {
   /** `auto`: on in development, off in production. */
   graphiql: boolean | 'auto';
   metrics: boolean;
+  fastPath: boolean;
   /** `auto`: on in development, off in production. */
   fieldSuggestions: boolean | 'auto';
   rateLimitAddressRate: number;
@@ -356,6 +357,19 @@ export const SETTINGS = [
     env: 'METRICS',
     default: true,
     description: 'Serve Prometheus metrics at GET /metrics: true or false.',
+    parse: (raw) => {
+      const value = raw.trim().toLowerCase();
+      if (value === 'true') return true;
+      if (value === 'false') return false;
+      return { problem: 'must be true or false' };
+    },
+  }),
+  setting({
+    key: 'fastPath',
+    env: 'FAST_PATH',
+    default: true,
+    description:
+      'Serve JSON POSTs of documents already validated without Yoga (same checks, same answers, less CPU): true or false.',
     parse: (raw) => {
       const value = raw.trim().toLowerCase();
       if (value === 'true') return true;

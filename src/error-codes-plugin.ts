@@ -65,7 +65,8 @@ function normalize(error: GraphQLError): GraphQLError {
   });
 }
 
-function normalizeResult(result: ExecutionResult): ExecutionResult {
+/** The result as a client may see it: contract codes, `retryable`, allow-listed extensions. */
+export function normalizeResult(result: ExecutionResult): ExecutionResult {
   if (!result.errors?.some(needsWork)) return result;
   return { ...result, errors: result.errors.map(normalize) };
 }

@@ -1,4 +1,5 @@
-import { GraphQLError } from 'graphql';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ExecutionResult, GraphQLError } from 'graphql';
 import {
   createYoga,
   type GraphiQLOptions,
@@ -11,12 +12,18 @@ import { useAcceptCheck } from './accept-check-plugin.js';
 import type { CircleClient } from './circle/client.js';
 import { UserTokenCache } from './circle/user-token-cache.js';
 import { createUserTokenService, type RefreshInput } from './circle/user-token-service.js';
-import { useErrorCodes } from './error-codes-plugin.js';
+import { normalizeResult, useErrorCodes } from './error-codes-plugin.js';
+import { createFastPath } from './fast-path.js';
 import { createLogger, type Logger } from './logger.js';
 import { type Metrics, useMetrics, useMetricsEndpoint } from './metrics.js';
 import type { GatewayContext } from './schema/context.js';
 import { schema } from './schema/index.js';
-import { createGatewaySecurity, type SecurityOptions } from './security/gateway-security.js';
+import { hideFieldSuggestions } from './security/field-suggestions.js';
+import {
+  createGatewaySecurity,
+  type RefreshCaller,
+  type SecurityOptions,
+} from './security/gateway-security.js';
 import { GatewayRefusal, refusalResponse } from './security/refusal.js';
 import type { AuthorizeUserId } from './security/user-id-authorization.js';
 import { getSubgraph } from './subgraph-builder.js';
@@ -93,11 +100,26 @@ export interface GatewayOptions {
    * @default undefined (every userId allowed, as the contract says)
    */
   authorizeUserId?: AuthorizeUserId;
+  /**
+   * Serve JSON POSTs of documents Yoga has already validated straight from node:http
+   * (`handleNodeRequest`, src/fast-path.ts), with the same controls and the same answers; `false`
+   * sends every request through Yoga.
+   * @default true
+   */
+  fastPath?: boolean;
   now?: () => number;
 }
 
 export interface Gateway {
+  /** Yoga itself: `yoga.fetch` in process, or `yoga(req, res)` as a node:http handler. */
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
+  /**
+   * The node:http handler to serve with: the fast path for JSON POSTs of known documents, Yoga
+   * for everything else.
+   */
+  handleNodeRequest(req: IncomingMessage, res: ServerResponse): void;
+  /** The fast path's counters (zero when it is off). */
+  fastPathStats(): { documents: number; served: number };
   /** Stop taking new GraphQL requests (503) and report not ready; in-flight ones finish. */
   drain(): void;
   readonly draining: boolean;
@@ -142,15 +164,58 @@ export function createGateway(options: GatewayOptions): Gateway {
   let draining = false;
 
   // One id per HTTP request: the caller's X-Request-Id when it is a UUID, else a new one.
+  const requestIdFor = (given: string | null | undefined): string =>
+    given && isUuid(given) ? given : uuidv4();
   const requestIds = new WeakMap<Request, string>();
   const requestIdOf = (request: Request): string => {
     let id = requestIds.get(request);
     if (!id) {
-      const given = request.headers.get('x-request-id');
-      id = given && isUuid(given) ? given : uuidv4();
+      id = requestIdFor(request.headers.get('x-request-id'));
       requestIds.set(request, id);
     }
     return id;
+  };
+
+  // What resolvers see, for Yoga's requests and the fast path's alike.
+  const createContext = (requestId: string, caller: RefreshCaller): GatewayContext => {
+    const log = logger.child({ requestId });
+    let scope: ReturnType<typeof userTokens.forRequest> | undefined;
+    return {
+      requestId,
+      gatewayInfo,
+      log,
+      async refreshUserToken(input: RefreshInput) {
+        scope ??= userTokens.forRequest({
+          deadline: now() + mutationDeadlineMs,
+          // No abort when the caller goes away: a refresh that reached Circle has rotated the
+          // refresh token, and a coalesced caller (another tab) still needs its answer. The
+          // mutation's deadline bounds the call instead.
+          requestId,
+        });
+        const started = performance.now();
+        const path = input.user.userId !== undefined ? 'userId' : 'userToken';
+        try {
+          // Device rate limit and the userId policy: refused here, Circle is never called.
+          await security.beforeRefresh(caller, input);
+          const outcome = await scope.refresh(input);
+          log.info('refreshUserToken', {
+            path,
+            outcome: 'ok',
+            coalesced: outcome.coalesced,
+            upstreamRequestId: outcome.requestId,
+            durationMs: Math.round(performance.now() - started),
+          });
+          return outcome;
+        } catch (error) {
+          log.warn('refreshUserToken', {
+            path,
+            outcome: (error as { code?: string }).code ?? 'UNEXPECTED',
+            durationMs: Math.round(performance.now() - started),
+          });
+          throw error;
+        }
+      },
+    };
   };
 
   const graphiql = options.graphiql ?? {};
@@ -159,8 +224,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     null,
     2,
   );
+  const fastPathOn = options.fastPath ?? true;
+  const executableSchema = options.subgraph ? getSubgraph().schema : schema;
+  // Filled once Yoga exists; Yoga's execute hands it the documents it has validated.
+  const fastPathLearning: Plugin = {
+    onExecute: (payload) => fastPath?.learningPlugin.onExecute(payload),
+  };
+  let fastPath: ReturnType<typeof createFastPath> | undefined;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
-    schema: options.subgraph ? getSubgraph().schema : schema,
+    schema: executableSchema,
     graphqlEndpoint,
     landingPage: false,
     // The security plugins' body limit (MAX_BODY_BYTES) is the one limit; Yoga's own 25 MB one
@@ -186,47 +258,11 @@ export function createGateway(options: GatewayOptions): Gateway {
             // `variables` through, but Yoga's GraphiQLOptions type does not declare it.
             ...{ variables: exampleVariables },
           },
-    context: ({ request }): GatewayContext => {
-      const requestId = requestIdOf(request);
-      const log = logger.child({ requestId });
-      let scope: ReturnType<typeof userTokens.forRequest> | undefined;
-      return {
-        requestId,
-        gatewayInfo,
-        log,
-        async refreshUserToken(input: RefreshInput) {
-          scope ??= userTokens.forRequest({
-            deadline: now() + mutationDeadlineMs,
-            // No abort when the caller goes away: a refresh that reached Circle has rotated the
-            // refresh token, and a coalesced caller (another tab) still needs its answer. The
-            // mutation's deadline bounds the call instead.
-            requestId,
-          });
-          const started = performance.now();
-          const path = input.user.userId !== undefined ? 'userId' : 'userToken';
-          try {
-            // Device rate limit and the userId policy: refused here, Circle is never called.
-            await security.beforeRefresh(request, input);
-            const outcome = await scope.refresh(input);
-            log.info('refreshUserToken', {
-              path,
-              outcome: 'ok',
-              coalesced: outcome.coalesced,
-              upstreamRequestId: outcome.requestId,
-              durationMs: Math.round(performance.now() - started),
-            });
-            return outcome;
-          } catch (error) {
-            log.warn('refreshUserToken', {
-              path,
-              outcome: (error as { code?: string }).code ?? 'UNEXPECTED',
-              durationMs: Math.round(performance.now() - started),
-            });
-            throw error;
-          }
-        },
-      };
-    },
+    context: ({ request }): GatewayContext =>
+      createContext(requestIdOf(request), {
+        address: security.addressOf(request),
+        request: () => request,
+      }),
     plugins: [
       // Before useDrain, so a draining instance still answers scrapes.
       ...(options.metrics
@@ -238,6 +274,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         () => options.client.status(),
       ),
       ...security.plugins,
+      ...(fastPathOn ? [fastPathLearning] : []),
       useAcceptCheck(graphqlEndpoint),
       useResponseHeaders(requestIdOf),
       useErrorCodes(),
@@ -246,8 +283,38 @@ export function createGateway(options: GatewayOptions): Gateway {
     ],
   });
 
+  if (fastPathOn) {
+    // Yoga's onResultProcess steps, in the order of its plugin list.
+    const metrics = options.metrics;
+    const processResult = (result: ExecutionResult): ExecutionResult => {
+      let processed = security.hidesFieldSuggestions ? hideFieldSuggestions(result) : result;
+      processed = normalizeResult(processed);
+      metrics?.countResult(processed);
+      return processed;
+    };
+    fastPath = createFastPath({
+      schema: executableSchema,
+      graphqlEndpoint,
+      yoga,
+      isDraining: () => draining,
+      maxBodyBytes: security.maxBodyBytes,
+      requestIdFor,
+      nodeAddress: security.nodeAddress,
+      checkAddress: security.checkAddress,
+      createContext,
+      processResult,
+      responseHeaders: { ...security.apiHeaders, 'cache-control': 'no-store' },
+      logger,
+    });
+  }
+  const handleNodeRequest = fastPath
+    ? fastPath.handle
+    : (req: IncomingMessage, res: ServerResponse) => void yoga(req, res);
+
   return {
     yoga,
+    handleNodeRequest,
+    fastPathStats: () => fastPath?.stats() ?? { documents: 0, served: 0 },
     drain() {
       draining = true;
     },

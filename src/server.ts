@@ -105,6 +105,7 @@ export async function startGatewayServer(
       ttlMs: config.userTokenCacheTtlMs,
     }),
     mutationDeadlineMs: config.mutationDeadlineMs,
+    fastPath: config.fastPath,
     simulated: simulator !== undefined,
     security: securityOptionsFromConfig(config),
     graphiql: !resolveToggle(config.graphiql, config.production)
@@ -129,7 +130,7 @@ export async function startGatewayServer(
       inFlight -= 1;
       if (gateway.draining) server.closeIdleConnections();
     });
-    void gateway.yoga(req, res);
+    gateway.handleNodeRequest(req, res);
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

@@ -95,18 +95,20 @@ interface NodeServerContext {
 }
 
 /**
- * Resolves the client's address for a request: the socket's peer, or behind trusted proxies the
- * rightmost untrusted hop of `X-Forwarded-For`. `undefined` for in-process requests (no socket).
+ * Resolves the client's address from the socket's peer and the `X-Forwarded-For` header: the
+ * peer, or behind trusted proxies the rightmost untrusted hop. `undefined` when there is no peer.
  */
-export function createClientAddressResolver(options: ClientAddressOptions = {}) {
+export function createForwardedAddressResolver(options: ClientAddressOptions = {}) {
   const trusted = createAddressMatcher(options.trustProxy ?? []);
   const trusting = trusted.entries.length > 0;
-  return (request: Request, serverContext: unknown): string | undefined => {
-    const peer = (serverContext as NodeServerContext | undefined)?.req?.socket?.remoteAddress;
+  return (
+    peer: string | undefined,
+    forwardedFor: string | null | undefined,
+  ): string | undefined => {
     if (peer === undefined) return undefined;
     const socketAddress = normalizeAddress(peer);
     if (!trusting || !trusted(socketAddress)) return socketAddress;
-    const hops = (request.headers.get('x-forwarded-for') ?? '')
+    const hops = (forwardedFor ?? '')
       .split(',')
       .map((hop) => hop.trim())
       .filter(Boolean);
@@ -116,5 +118,18 @@ export function createClientAddressResolver(options: ClientAddressOptions = {}) 
     }
     // Every hop is a trusted proxy: the leftmost is as close to the client as we can know.
     return hops.length > 0 ? normalizeAddress(hops[0]!) : socketAddress;
+  };
+}
+
+/**
+ * The same for a Fetch request and Yoga's server context: `undefined` for in-process requests
+ * (no socket).
+ */
+export function createClientAddressResolver(options: ClientAddressOptions = {}) {
+  const resolve = createForwardedAddressResolver(options);
+  return (request: Request, serverContext: unknown): string | undefined => {
+    const peer = (serverContext as NodeServerContext | undefined)?.req?.socket?.remoteAddress;
+    if (peer === undefined) return undefined;
+    return resolve(peer, request.headers.get('x-forwarded-for'));
   };
 }

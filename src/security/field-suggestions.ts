@@ -17,7 +17,8 @@ const withoutSuggestion = (error: GraphQLError): GraphQLError =>
       })
     : error;
 
-function hide(result: ExecutionResult): ExecutionResult {
+/** The result with "Did you mean …?" cut from every error message. */
+export function hideFieldSuggestions(result: ExecutionResult): ExecutionResult {
   if (!result.errors?.length) return result;
   return { ...result, errors: result.errors.map(withoutSuggestion) };
 }
@@ -26,9 +27,9 @@ function hide(result: ExecutionResult): ExecutionResult {
 export function useHiddenFieldSuggestions(): Plugin {
   return {
     onResultProcess({ result, setResult }) {
-      if (Array.isArray(result)) setResult(result.map(hide));
+      if (Array.isArray(result)) setResult(result.map(hideFieldSuggestions));
       else if (result && typeof result === 'object' && 'errors' in result) {
-        setResult(hide(result as ExecutionResult));
+        setResult(hideFieldSuggestions(result as ExecutionResult));
       }
     },
   };

@@ -2,20 +2,25 @@ import type { Plugin } from 'graphql-yoga';
 import type { RefreshInput } from '../circle/user-token-service.js';
 import type { Logger } from '../logger.js';
 import { useBodyLimit } from './body-limit.js';
-import { createAddressMatcher, createClientAddressResolver } from './client-address.js';
+import {
+  createAddressMatcher,
+  createClientAddressResolver,
+  createForwardedAddressResolver,
+} from './client-address.js';
 import { createCorsOptions } from './cors.js';
 import { useCsrfPrevention } from './csrf-prevention.js';
 import { type DocumentLimitsOptions, useDocumentLimits } from './document-limits.js';
 import { useHiddenFieldSuggestions } from './field-suggestions.js';
 import { useNoIntrospection } from './introspection.js';
 import {
+  createAddressGate,
   createMemoryRateLimitStore,
   createRateLimiter,
   type RateLimitStore,
   type TokenBucketLimit,
   useAddressRateLimit,
 } from './rate-limit.js';
-import { createGraphiQLCsp, useSecurityHeaders } from './security-headers.js';
+import { apiSecurityHeaders, createGraphiQLCsp, useSecurityHeaders } from './security-headers.js';
 import { type TrustedDocumentsOptions, useTrustedDocuments } from './trusted-documents.js';
 import { type AuthorizeUserId, createUserIdGuard } from './user-id-authorization.js';
 
@@ -100,13 +105,23 @@ export interface GatewaySecurityDeps {
   now?: () => number;
 }
 
+/** Who is asking for a refresh: what the checks before the upstream call need of the request. */
+export interface RefreshCaller {
+  /** The client's address (undefined in process). */
+  address: string | undefined;
+  /** The request itself, for an `authorizeUserId` hook. */
+  request(): Request;
+}
+
 /**
  * Builds every control from one options object: the Yoga plugins, Yoga's `cors` option, a
  * GraphiQL renderer wrapper (for its CSP), and the check that runs before any upstream call of a
- * refresh (device rate limit, then the userId policy).
+ * refresh (device rate limit, then the userId policy). The same controls are exposed as plain
+ * functions for the gateway's fast path (src/fast-path.ts), which serves without Yoga.
  */
 export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySecurityDeps) {
   const clientAddress = createClientAddressResolver({ trustProxy: options.trustProxy });
+  const forwardedAddress = createForwardedAddressResolver({ trustProxy: options.trustProxy });
   const addresses = new WeakMap<Request, string | undefined>();
   const graphiqlCsp = createGraphiQLCsp();
   const userIdGuard = createUserIdGuard({
@@ -123,6 +138,14 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
           isExempt: createAddressMatcher(options.rateLimits?.exempt ?? ['loopback']),
           now: deps.now,
         });
+  const addressGate = limiter
+    ? createAddressGate({
+        limiter,
+        trustsProxy: (options.trustProxy ?? []).length > 0,
+        logger: deps.logger,
+      })
+    : undefined;
+  const maxBodyBytes = options.maxBodyBytes ?? 65_536;
 
   const plugins: Plugin[] = [
     useSecurityHeaders({ hstsMaxAgeSeconds: options.hstsMaxAgeSeconds, graphiqlCsp }),
@@ -132,18 +155,16 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
         addresses.set(request, clientAddress(request, serverContext));
       },
     },
-    ...(limiter
+    ...(addressGate
       ? [
           useAddressRateLimit({
-            limiter,
+            gate: addressGate,
             clientAddress: (request) => addresses.get(request),
             graphqlEndpoint: deps.graphqlEndpoint,
-            trustsProxy: (options.trustProxy ?? []).length > 0,
-            logger: deps.logger,
           }),
         ]
       : []),
-    useBodyLimit({ maxBytes: options.maxBodyBytes }),
+    useBodyLimit({ maxBytes: maxBodyBytes }),
     ...(options.csrfPrevention === false ? [] : [useCsrfPrevention()]),
     useDocumentLimits(options.limits),
     ...(options.trustedDocuments ? [useTrustedDocuments(options.trustedDocuments)] : []),
@@ -155,11 +176,24 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
     plugins,
     cors: createCorsOptions({ origins: options.corsOrigins }),
     renderGraphiQL: graphiqlCsp.wrap,
+    /** The client address Yoga's request was seen from. */
+    addressOf: (request: Request) => addresses.get(request),
+    /** The client address of a node:http request: its socket's peer, or X-Forwarded-For's hop. */
+    nodeAddress: forwardedAddress,
+    /** The per-address limit (undefined: allowed, or no limit configured). */
+    checkAddress: async (address: string | undefined, forwarded: boolean) =>
+      addressGate ? addressGate(address, forwarded) : undefined,
+    /** The body limit in bytes (413 beyond it). */
+    maxBodyBytes,
+    /** Headers every non-HTML response carries. */
+    apiHeaders: apiSecurityHeaders({ hstsMaxAgeSeconds: options.hstsMaxAgeSeconds }),
+    /** Whether results lose graphql-js's "Did you mean …?" (see hideFieldSuggestions). */
+    hidesFieldSuggestions: options.fieldSuggestions === false,
     /** Rejects (RATE_LIMITED or FORBIDDEN) before any upstream call; resolves when allowed. */
-    async beforeRefresh(request: Request, input: RefreshInput): Promise<void> {
-      const refusal = await limiter?.byDevice(input.deviceId, addresses.get(request));
+    async beforeRefresh(caller: RefreshCaller, input: RefreshInput): Promise<void> {
+      const refusal = await limiter?.byDevice(input.deviceId, caller.address);
       if (refusal) throw refusal;
-      if (input.user.userId !== undefined) await userIdGuard(request, input.user.userId);
+      if (input.user.userId !== undefined) await userIdGuard(caller.request, input.user.userId);
     },
   };
 }

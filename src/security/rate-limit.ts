@@ -165,28 +165,47 @@ export function createRateLimiter(options: RateLimiterOptions) {
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
 
 /**
+ * The per-address check, shared by Yoga's plugin and the gateway's fast path: undefined when
+ * allowed, else the refusal. Warns once when requests carry X-Forwarded-For that is not believed.
+ */
+export function createAddressGate(options: {
+  limiter: RateLimiter;
+  trustsProxy: boolean;
+  logger?: Logger;
+}) {
+  let warned = false;
+  return (address: string | undefined, forwarded: boolean): Promise<GatewayRefusal | undefined> => {
+    if (!options.trustsProxy && !warned && forwarded) {
+      warned = true;
+      options.logger?.warn('rate limits key on the socket address', {
+        hint: 'requests carry X-Forwarded-For: behind a proxy, set TRUST_PROXY',
+      });
+    }
+    return options.limiter.byAddress(address);
+  };
+}
+
+export type AddressGate = ReturnType<typeof createAddressGate>;
+
+/** Set on Yoga's server context by a caller that has already charged the per-address limit. */
+export const ADDRESS_GATE_PASSED = Symbol('address gate passed');
+
+/**
  * The per-address limit, on the GraphQL endpoint, before the body is read. It answers by itself
  * (429, RATE_LIMITED, Retry-After) so a flood costs no parsing.
  */
 export function useAddressRateLimit(options: {
-  limiter: RateLimiter;
+  gate: AddressGate;
   clientAddress: (request: Request, serverContext: unknown) => string | undefined;
   graphqlEndpoint: string;
-  trustsProxy: boolean;
-  logger?: Logger;
 }): Plugin {
-  let warned = false;
   return {
     async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       if (url.pathname !== options.graphqlEndpoint) return;
-      if (!options.trustsProxy && !warned && request.headers.has('x-forwarded-for')) {
-        warned = true;
-        options.logger?.warn('rate limits key on the socket address', {
-          hint: 'requests carry X-Forwarded-For: behind a proxy, set TRUST_PROXY',
-        });
-      }
-      const refusal = await options.limiter.byAddress(
+      if ((serverContext as Record<symbol, unknown> | undefined)?.[ADDRESS_GATE_PASSED]) return;
+      const refusal = await options.gate(
         options.clientAddress(request, serverContext),
+        request.headers.has('x-forwarded-for'),
       );
       if (refusal) endResponse(refusalResponse(refusal, fetchAPI.Response));
     },

@@ -60,13 +60,24 @@ export class GatewayRefusal extends GraphQLError {
 export const limitRefusal = (reason: RefusalReason, message: string) =>
   new GatewayRefusal(message, { code: 'BAD_USER_INPUT', reason, status: 400 });
 
-/** The JSON body of a response the gateway ends early (no GraphQL execution at all). */
-export function refusalResponse(error: GatewayRefusal, ResponseCtor: typeof Response): Response {
+/** Status, headers and JSON body of a response the gateway ends early (no GraphQL execution). */
+export function refusalParts(error: GatewayRefusal): {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+} {
   const { http, ...extensions } = error.extensions as Record<string, unknown> & {
     http: { status: number; headers: Record<string, string> };
   };
-  return new ResponseCtor(JSON.stringify({ errors: [{ message: error.message, extensions }] }), {
+  return {
     status: http.status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...http.headers },
-  });
+    body: JSON.stringify({ errors: [{ message: error.message, extensions }] }),
+  };
+}
+
+/** The same as a Fetch Response. */
+export function refusalResponse(error: GatewayRefusal, ResponseCtor: typeof Response): Response {
+  const { status, headers, body } = refusalParts(error);
+  return new ResponseCtor(body, { status, headers });
 }

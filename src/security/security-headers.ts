@@ -66,6 +66,21 @@ export function createGraphiQLCsp() {
 
 export type GraphiQLCsp = ReturnType<typeof createGraphiQLCsp>;
 
+/** The security headers of every response that is not the GraphiQL page. */
+export function apiSecurityHeaders(options: SecurityHeadersOptions = {}): Record<string, string> {
+  const hsts = options.hstsMaxAgeSeconds ?? 0;
+  if (!Number.isSafeInteger(hsts) || hsts < 0) {
+    throw new RangeError('hstsMaxAgeSeconds must be a whole number >= 0');
+  }
+  return {
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    'content-security-policy': API_CSP,
+    ...(hsts > 0 ? { 'strict-transport-security': `max-age=${hsts}` } : {}),
+  };
+}
+
 /**
  * On every response: no MIME sniffing, no referrer, never framed (X-Frame-Options and CSP
  * frame-ancestors), a CSP that allows nothing for the API and exactly GraphiQL for its page, and
@@ -74,22 +89,19 @@ export type GraphiQLCsp = ReturnType<typeof createGraphiQLCsp>;
 export function useSecurityHeaders(
   options: SecurityHeadersOptions & { graphiqlCsp?: GraphiQLCsp } = {},
 ): Plugin {
-  const hsts = options.hstsMaxAgeSeconds ?? 0;
-  if (!Number.isSafeInteger(hsts) || hsts < 0) {
-    throw new RangeError('hstsMaxAgeSeconds must be a whole number >= 0');
-  }
+  const api = Object.entries(apiSecurityHeaders(options));
   return {
     onResponse({ response }) {
       const headers = response.headers;
-      headers.set('x-content-type-options', 'nosniff');
-      headers.set('referrer-policy', 'no-referrer');
-      headers.set('x-frame-options', 'DENY');
       const html = (headers.get('content-type') ?? '').startsWith('text/html');
-      headers.set(
-        'content-security-policy',
-        html && options.graphiqlCsp ? options.graphiqlCsp.header() : API_CSP,
-      );
-      if (hsts > 0) headers.set('strict-transport-security', `max-age=${hsts}`);
+      for (const [name, value] of api) {
+        headers.set(
+          name,
+          name === 'content-security-policy' && html && options.graphiqlCsp
+            ? options.graphiqlCsp.header()
+            : value,
+        );
+      }
     },
   };
 }

@@ -32,14 +32,14 @@ const forbidden = (message: string, reason: 'USER_ID_PATH_DISABLED' | 'USER_ID_N
 export function createUserIdGuard(options: UserIdGuardOptions = {}) {
   const enabled = (options.userIdPath ?? 'enabled') === 'enabled';
   const authorize = options.authorizeUserId;
-  return async (request: Request, userId: string): Promise<void> => {
+  return async (request: () => Request, userId: string): Promise<void> => {
     if (!enabled) {
       throw forbidden(
         'Refreshing by userId is turned off on this gateway. Send the userToken instead.',
         'USER_ID_PATH_DISABLED',
       );
     }
-    if (authorize && (await authorize({ request, userId })) !== true) {
+    if (authorize && (await authorize({ request: request(), userId })) !== true) {
       throw forbidden(
         'This caller may not refresh tokens for that userId.',
         'USER_ID_NOT_AUTHORIZED',

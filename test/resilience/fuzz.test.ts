@@ -4,11 +4,13 @@ import {
   expectGraphQLResponse,
   FUZZ,
   MAX_BODY_BYTES,
+  nest,
+  type RawRequest,
   REFRESH_QUERY,
+  rawRequest,
   reachesCircle,
   refreshVariables,
   startFuzzTarget,
-  wrongType,
 } from './fuzz-support.js';
 import { REFRESH_PATH } from './support.js';
 
@@ -85,136 +87,6 @@ describe('the refresh mutation under fuzzed variables', () => {
  * wrong content types, deep nesting, strings up to about 1 MB. Never a 5xx; a JSON answer is a
  * well-formed GraphQL response with contract codes; nothing but a valid refresh reaches Circle.
  */
-
-interface RawRequest {
-  body: string | Uint8Array;
-  contentType: string | undefined;
-  accept: string | undefined;
-}
-
-const JSON_TYPES = [
-  'application/json',
-  'application/json; charset=utf-8',
-  'application/graphql+json',
-];
-const contentType = fc.constantFrom(
-  ...JSON_TYPES,
-  'application/json; charset=latin1',
-  'text/plain',
-  'application/x-www-form-urlencoded',
-  'multipart/form-data',
-  'multipart/form-data; boundary=fuzz',
-  'application/graphql',
-  'application/octet-stream',
-  'garbage',
-  undefined,
-);
-// Media types the gateway can answer in; the others are a separate finding below.
-const accept = fc.constantFrom(
-  undefined,
-  'application/json',
-  'application/graphql-response+json',
-  '*/*',
-  'application/json, */*;q=0.5',
-);
-
-const nest = (depth: number, open: string, close: string, core = '1') =>
-  `${open.repeat(depth)}${core}${close.repeat(depth)}`;
-
-const deepJson = fc
-  .tuple(
-    fc.integer({ min: 1, max: 50_000 }),
-    fc.constantFrom('array', 'object'),
-    fc.constantFrom('body', 'variables', 'input', 'user', 'extensions'),
-  )
-  .map(([depth, kind, where]) => {
-    const deep = kind === 'array' ? nest(depth, '[', ']') : nest(depth, '{"a":', '}');
-    const query = JSON.stringify(REFRESH_QUERY);
-    switch (where) {
-      case 'body':
-        return deep;
-      case 'variables':
-        return `{"query":${query},"variables":${deep}}`;
-      case 'input':
-        return `{"query":${query},"variables":{"input":${deep}}}`;
-      case 'user':
-        return `{"query":${query},"variables":{"input":{"user":${deep},"deviceId":"d","refreshToken":"r"}}}`;
-      default:
-        return `{"query":"{ gateway { version } }","extensions":${deep}}`;
-    }
-  });
-
-const longString = fc
-  .tuple(
-    fc.integer({ min: 1_000, max: 1_000_000 }),
-    fc.constantFrom('query', 'userToken', 'refreshToken', 'deviceId', 'operationName', 'raw'),
-  )
-  .map(([length, where]) => {
-    const long = 'x'.repeat(length);
-    if (where === 'raw') return long;
-    if (where === 'query') return JSON.stringify({ query: long });
-    if (where === 'operationName')
-      return JSON.stringify({ query: REFRESH_QUERY, operationName: long });
-    const input: Record<string, unknown> = {
-      user: { userToken: where === 'userToken' ? long : 'token' },
-      deviceId: where === 'deviceId' ? long : 'device',
-      refreshToken: where === 'refreshToken' ? long : 'refresh',
-    };
-    return JSON.stringify({ query: REFRESH_QUERY, variables: { input } });
-  });
-
-const graphqlShaped = fc
-  .record(
-    {
-      query: fc.oneof(
-        { weight: 4, arbitrary: fc.constant(REFRESH_QUERY) },
-        { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
-        {
-          weight: 1,
-          arbitrary: fc.constantFrom(
-            '{ gateway { version simulated } }',
-            'mutation { refreshUserToken }',
-            'subscription { x }',
-            '{ __schema { types { name } } }',
-            'query Q { gateway { version } } query Q { gateway { version } }',
-          ),
-        },
-        { weight: 1, arbitrary: wrongType },
-      ),
-      variables: fc.oneof(refreshVariables, fc.anything({ maxDepth: 3 })),
-      operationName: fc.oneof(fc.constantFrom('RefreshUserToken', 'Other', null), wrongType),
-      extensions: fc.oneof(fc.constant({}), fc.anything({ maxDepth: 2 })),
-    },
-    { requiredKeys: ['query'] },
-  )
-  .map((request) => JSON.stringify(request));
-
-const truncatedValid = fc
-  .tuple(refreshVariables, fc.double({ min: 0, max: 1, noNaN: true }))
-  .map(([variables, at]) => {
-    const whole = JSON.stringify({ query: REFRESH_QUERY, variables });
-    return whole.slice(0, Math.floor(whole.length * at));
-  });
-
-const rawRequest: fc.Arbitrary<RawRequest> = fc.record({
-  body: fc.oneof(
-    { weight: 4, arbitrary: graphqlShaped },
-    {
-      weight: 2,
-      arbitrary: refreshVariables.map((variables) =>
-        JSON.stringify({ query: REFRESH_QUERY, variables }),
-      ),
-    },
-    { weight: 2, arbitrary: fc.json({ maxDepth: 4 }) },
-    { weight: 2, arbitrary: fc.uint8Array({ maxLength: 512 }) },
-    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 300 }) },
-    { weight: 1, arbitrary: deepJson },
-    { weight: 1, arbitrary: longString },
-    { weight: 1, arbitrary: truncatedValid },
-  ),
-  contentType,
-  accept,
-});
 
 /** Whether the request is a refresh the gateway must carry out, by the contract's rules. */
 function isValidRefresh(request: RawRequest): boolean {
