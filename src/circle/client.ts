@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { Agent, type Dispatcher } from 'undici';
 import { validate as uuidValidate, v4 as uuidv4 } from 'uuid';
 import {
@@ -436,16 +435,29 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /**
- * What aborts one attempt's undici request. undici takes an EventEmitter with `aborted` as a
- * signal; an AbortController costs several times more to make (an AbortSignal, its internal
- * state, and a DOMException with a stack when it fires), on every attempt.
+ * What aborts one attempt's undici request. undici takes anything with `aborted` and
+ * add/removeEventListener as a signal; an AbortController (or an EventEmitter) costs several times
+ * more to make, on every attempt, and the controller makes a DOMException with a stack when it
+ * fires.
  */
-class AttemptAbort extends EventEmitter {
+class AttemptAbort {
   aborted = false;
+  private listeners: Array<() => void> = [];
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const at = this.listeners.indexOf(listener);
+    if (at >= 0) this.listeners.splice(at, 1);
+  }
 
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    this.emit('abort');
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener();
   }
 }
