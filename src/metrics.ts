@@ -123,13 +123,28 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   inFlight.set(0);
   queued.set(0);
 
+  // The hot path's series, bound once: prom-client otherwise hashes the label object per call.
+  const requestsOk = requests.labels({ outcome: 'ok' });
+  const requestsWithErrors = requests.labels({ outcome: 'error' });
+  const durations = new Map<string, ReturnType<typeof upstreamDuration.labels>>();
+  const durationOf = (call: string, status: string) => {
+    const key = `${call} ${status}`;
+    let series = durations.get(key);
+    if (!series) {
+      series = upstreamDuration.labels({ call, status });
+      // Statuses and error codes are bounded sets; the bound is a guard, not a limit.
+      if (durations.size < 1_000) durations.set(key, series);
+    }
+    return series;
+  };
+
   return {
     registry,
     contentType: registry.contentType,
     observer: {
       onAttempt: (event) => {
         const status = event.status === undefined ? event.outcome : String(event.status);
-        upstreamDuration.observe({ call: event.call, status }, event.durationMs / 1000);
+        durationOf(event.call, status).observe(event.durationMs / 1000);
       },
       onRetry: (event) => retries.inc({ call: event.call, reason: event.reason }),
       onRejected: (event) => rejected.inc({ call: event.call, reason: event.reason }),
@@ -138,7 +153,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     countCoalesced: () => coalesced.inc(),
     countResult(result) {
       const list = result.errors ?? [];
-      requests.inc({ outcome: list.length > 0 ? 'error' : 'ok' });
+      (list.length > 0 ? requestsWithErrors : requestsOk).inc();
       for (const error of list) {
         const code = error.extensions?.code;
         errors.inc({ code: typeof code === 'string' ? code : 'NONE' });
