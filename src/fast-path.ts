@@ -12,8 +12,8 @@ import type { Logger } from './logger.js';
 import type { GatewayContext } from './schema/context.js';
 import { isRetryableCode } from './schema/errors.js';
 import type { RefreshCaller } from './security/gateway-security.js';
-import { ADDRESS_GATE_PASSED } from './security/rate-limit.js';
-import { type GatewayRefusal, refusalParts } from './security/refusal.js';
+import { ADDRESS_GATE_PASSED, type MaybeRefusal } from './security/rate-limit.js';
+import { refusalParts } from './security/refusal.js';
 
 /**
  * The gateway's fast path: a JSON POST of a document Yoga has already accepted is served straight
@@ -52,10 +52,7 @@ export interface FastPathOptions {
   maxBodyBytes: number;
   requestIdFor(header: string | undefined): string;
   nodeAddress(peer: string | undefined, forwardedFor: string | undefined): string | undefined;
-  checkAddress(
-    address: string | undefined,
-    forwarded: boolean,
-  ): Promise<GatewayRefusal | undefined>;
+  checkAddress(address: string | undefined, forwarded: boolean): MaybeRefusal;
   createContext(requestId: string, caller: RefreshCaller): GatewayContext;
   /** The result steps of Yoga's onResultProcess plugins, in their order. */
   processResult(result: ExecutionResult): ExecutionResult;
@@ -222,19 +219,20 @@ export function createFastPath(options: FastPathOptions) {
     return ACCEPT.get(accept === undefined ? '' : accept.replace(/\s/g, '').toLowerCase());
   };
 
+  // writeHead's flat [name, value, …] form: no header object to build and copy per response.
+  const fixedHeaders = Object.entries(options.responseHeaders).flat();
   const send = (
     res: ServerResponse,
     status: number,
     headers: Record<string, string>,
-    body: string | Buffer,
+    body: string,
     requestId: string,
   ) => {
-    res.writeHead(status, {
-      ...headers,
-      'content-length': String(Buffer.byteLength(body)),
-      ...options.responseHeaders,
-      'x-request-id': requestId,
-    });
+    const flat: string[] = [];
+    for (const name in headers) flat.push(name, headers[name]!);
+    flat.push('content-length', String(Buffer.byteLength(body)), ...fixedHeaders);
+    flat.push('x-request-id', requestId);
+    res.writeHead(status, flat);
     res.end(body);
   };
 
@@ -274,7 +272,8 @@ export function createFastPath(options: FastPathOptions) {
   const serve = async (req: IncomingMessage, res: ServerResponse, mediaType: string) => {
     const forwardedFor = headerOf(req, 'x-forwarded-for');
     const address = options.nodeAddress(req.socket.remoteAddress, forwardedFor);
-    const refusal = await options.checkAddress(address, forwardedFor !== undefined);
+    const verdict = options.checkAddress(address, forwardedFor !== undefined);
+    const refusal = verdict instanceof Promise ? await verdict : verdict;
     if (refusal) {
       const parts = refusalParts(refusal);
       send(

@@ -196,7 +196,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         const path = input.user.userId !== undefined ? 'userId' : 'userToken';
         try {
           // Device rate limit and the userId policy: refused here, Circle is never called.
-          await security.beforeRefresh(caller, input);
+          const check = security.beforeRefresh(caller, input);
+          if (check) await check;
           const outcome = await scope.refresh(input);
           log.info('refreshUserToken', {
             path,

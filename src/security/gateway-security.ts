@@ -16,6 +16,7 @@ import {
   createAddressGate,
   createMemoryRateLimitStore,
   createRateLimiter,
+  type MaybeRefusal,
   type RateLimitStore,
   type TokenBucketLimit,
   useAddressRateLimit,
@@ -181,7 +182,7 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
     /** The client address of a node:http request: its socket's peer, or X-Forwarded-For's hop. */
     nodeAddress: forwardedAddress,
     /** The per-address limit (undefined: allowed, or no limit configured). */
-    checkAddress: async (address: string | undefined, forwarded: boolean) =>
+    checkAddress: (address: string | undefined, forwarded: boolean): MaybeRefusal =>
       addressGate ? addressGate(address, forwarded) : undefined,
     /** The body limit in bytes (413 beyond it). */
     maxBodyBytes,
@@ -189,11 +190,21 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
     apiHeaders: apiSecurityHeaders({ hstsMaxAgeSeconds: options.hstsMaxAgeSeconds }),
     /** Whether results lose graphql-js's "Did you mean …?" (see hideFieldSuggestions). */
     hidesFieldSuggestions: options.fieldSuggestions === false,
-    /** Rejects (RATE_LIMITED or FORBIDDEN) before any upstream call; resolves when allowed. */
-    async beforeRefresh(caller: RefreshCaller, input: RefreshInput): Promise<void> {
-      const refusal = await limiter?.byDevice(input.deviceId, caller.address);
-      if (refusal) throw refusal;
-      if (input.user.userId !== undefined) await userIdGuard(caller.request, input.user.userId);
+    /**
+     * Throws or rejects (RATE_LIMITED or FORBIDDEN) before any upstream call; returns nothing,
+     * or a promise only when a check is asynchronous, when allowed.
+     */
+    beforeRefresh(caller: RefreshCaller, input: RefreshInput): undefined | Promise<void> {
+      const userId = input.user.userId;
+      const verdict = limiter?.byDevice(input.deviceId, caller.address);
+      if (verdict instanceof Promise) {
+        return verdict.then((refusal) => {
+          if (refusal) throw refusal;
+          if (userId !== undefined) return userIdGuard(caller.request, userId);
+        });
+      }
+      if (verdict) throw verdict;
+      return userId === undefined ? undefined : userIdGuard(caller.request, userId);
     },
   };
 }

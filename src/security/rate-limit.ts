@@ -132,35 +132,38 @@ export function createRateLimiter(options: RateLimiterOptions) {
   checkLimit('perDevice', perDevice);
   const now = options.now ?? Date.now;
   const { store, isExempt } = options;
+  // Synchronous when the store is (the in-memory one): no promise per request for a check.
+  const decide = (
+    decision: RateLimitDecision | Promise<RateLimitDecision>,
+    subject: string,
+  ): MaybeRefusal =>
+    decision instanceof Promise
+      ? decision.then((settled) => refusalFor(settled, subject))
+      : refusalFor(decision, subject);
   return {
     /** Undefined when allowed, else the refusal (RATE_LIMITED, 429, Retry-After). */
-    async byAddress(address: string | undefined): Promise<GatewayRefusal | undefined> {
+    byAddress(address: string | undefined): MaybeRefusal {
       if (perAddress.rate === 0 || address === undefined || isExempt(address)) return undefined;
-      const decision = await store.take(
-        `address:${address}`,
-        1,
-        perAddress.rate,
-        perAddress.burst,
-        now(),
+      return decide(
+        store.take(`address:${address}`, 1, perAddress.rate, perAddress.burst, now()),
+        'from this address',
       );
-      return decision.allowed ? undefined : rateLimited('from this address', decision.retryAfterMs);
     },
-    async byDevice(
-      deviceId: string,
-      address: string | undefined,
-    ): Promise<GatewayRefusal | undefined> {
+    byDevice(deviceId: string, address: string | undefined): MaybeRefusal {
       if (perDevice.rate === 0 || isExempt(address)) return undefined;
-      const decision = await store.take(
-        `device:${deviceId}`,
-        1,
-        perDevice.rate,
-        perDevice.burst,
-        now(),
+      return decide(
+        store.take(`device:${deviceId}`, 1, perDevice.rate, perDevice.burst, now()),
+        'for this device',
       );
-      return decision.allowed ? undefined : rateLimited('for this device', decision.retryAfterMs);
     },
   };
 }
+
+/** A rate-limit verdict: undefined when allowed; a promise only when the store is async. */
+export type MaybeRefusal = GatewayRefusal | undefined | Promise<GatewayRefusal | undefined>;
+
+const refusalFor = (decision: RateLimitDecision, subject: string) =>
+  decision.allowed ? undefined : rateLimited(subject, decision.retryAfterMs);
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
 
@@ -174,7 +177,7 @@ export function createAddressGate(options: {
   logger?: Logger;
 }) {
   let warned = false;
-  return (address: string | undefined, forwarded: boolean): Promise<GatewayRefusal | undefined> => {
+  return (address: string | undefined, forwarded: boolean): MaybeRefusal => {
     if (!options.trustsProxy && !warned && forwarded) {
       warned = true;
       options.logger?.warn('rate limits key on the socket address', {
