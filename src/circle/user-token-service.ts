@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import DataLoader from 'dataloader';
 import { v4 as uuidv4 } from 'uuid';
 import type { CallOptions, CircleClient } from './client.js';
@@ -64,7 +63,7 @@ export interface RequestScope {
 export function createUserTokenService(options: UserTokenServiceOptions) {
   const { client, cache } = options;
   const now = options.now ?? Date.now;
-  // Settled promises are removed at once: nothing outlives the call, and keys are hashes.
+  // Settled promises are removed at once: nothing outlives the call.
   const inFlightRefreshes = new Map<string, Promise<RefreshOutcome>>();
   const inFlightMints = new Map<string, Promise<string>>();
 
@@ -101,7 +100,7 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
   async function refreshOnce(
     input: RefreshInput,
     idempotencyKey: string,
-    loader: DataLoader<string, string>,
+    loader: () => DataLoader<string, string>,
     call: CallOptions,
   ): Promise<Omit<RefreshOutcome, 'coalesced'>> {
     const send = (userToken: string) =>
@@ -119,14 +118,15 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
       result = await send(input.user.userToken);
     } else {
       const userId = input.user.userId;
-      const minted = await loader.load(userId);
+      // A cached token needs no de-duplication: the loader is for the mint.
+      const minted = cache.get(userId)?.userToken ?? (await loader().load(userId));
       try {
         result = await send(minted);
       } catch (error) {
         if (!isStaleTokenError(error)) throw error;
         // The cached token went stale before its time: drop it, mint once more, retry once.
         cache.delete(userId, minted);
-        loader.clear(userId);
+        loader().clear(userId);
         const reminted = await mint(userId, call);
         try {
           result = await send(reminted);
@@ -157,7 +157,12 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
         requestId: scope.requestId,
         signal: scope.signal,
       };
-      const loader = createMintLoader(call);
+      // Made on the first userId refresh that misses the cache: most requests never need one.
+      let mintLoader: DataLoader<string, string> | undefined;
+      const loader = () => {
+        mintLoader ??= createMintLoader(call);
+        return mintLoader;
+      };
       return {
         async refresh(input: RefreshInput): Promise<RefreshOutcome> {
           const key = coalescingKey(input);
@@ -188,14 +193,17 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
 
 export type UserTokenService = ReturnType<typeof createUserTokenService>;
 
-/** A hash of everything that makes two refreshes the same; no token is kept in the map. */
+/**
+ * Everything that makes two refreshes the same, as one unambiguous string. The entry lives exactly
+ * as long as the call (deleted when it settles), as do the input and the upstream request that
+ * hold the same tokens, so hashing it would hide nothing; it cost ~10 µs a request.
+ */
 function coalescingKey(input: RefreshInput): string {
-  const identity =
-    input.user.userId !== undefined ? `id:${input.user.userId}` : `token:${input.user.userToken}`;
-  // crypto.hash: one call, no Hash object (cheaper on the hot path than createHash).
-  return hash(
-    'sha256',
-    JSON.stringify([identity, input.deviceId, input.refreshToken, input.idempotencyKey ?? null]),
-    'base64url',
-  );
+  return JSON.stringify([
+    input.user.userId !== undefined ? 'id' : 'token',
+    input.user.userId ?? input.user.userToken,
+    input.deviceId,
+    input.refreshToken,
+    input.idempotencyKey ?? null,
+  ]);
 }
