@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
 import { validate as uuidValidate, v4 as uuidv4 } from 'uuid';
 import {
   CircuitBreaker,
@@ -206,8 +206,38 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
     parse: (body: unknown) => T | string;
   }
 
+  /**
+   * One attempt: the exchange, settled as soon as its switch is thrown. undici cancels a request
+   * still queued for a connection only when one frees up; the attempt must not wait for that.
+   */
+  function attemptOnce<T>(
+    spec: Attempt<T>,
+    requestId: string,
+    signal: AttemptAbort,
+  ): Promise<{ result: CircleResult<T>; status: number }> {
+    const exchanged = exchange(spec, requestId, signal);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        // The exchange rejects too, later: already answered for.
+        exchanged.catch(() => {});
+        reject(new undiciErrors.RequestAbortedError());
+      };
+      signal.addEventListener('abort', onAbort);
+      exchanged.then(
+        (answer) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(answer);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
   /** One HTTP exchange. Always reads or discards the body, so the connection goes back to the pool. */
-  async function attemptOnce<T>(
+  async function exchange<T>(
     spec: Attempt<T>,
     requestId: string,
     signal: AttemptAbort,

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { MockAgent, type MockPool } from 'undici';
+import { Dispatcher, MockAgent, type MockPool } from 'undici';
 import { validate as isUuid, version as uuidVersion } from 'uuid';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -515,6 +515,36 @@ describe('deadlines', () => {
 
     expect(error).toBeInstanceOf(CircleTimeoutError);
     expect(requests).toHaveLength(2);
+  });
+
+  it('settles at the deadline even when the request never gets a connection', async () => {
+    // A dispatcher that queues forever: every connection busy, none ever free.
+    const queued: Dispatcher.DispatchHandler[] = [];
+    const stuck = new (class extends Dispatcher {
+      override dispatch(_options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) {
+        queued.push(handler);
+        return false;
+      }
+    })();
+    const client = createCircleClient({ apiKey: API_KEY, baseUrl: BASE_URL, dispatcher: stuck });
+    const started = Date.now();
+
+    const error = await rejection(refresh(client, { deadline: Date.now() + 100 }));
+
+    expect(error).toBeInstanceOf(CircleTimeoutError);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(queued).toHaveLength(1);
+    // When the connection finally comes, the abandoned request is cancelled before it is sent.
+    let aborted: Error | undefined;
+    const abort = (reason?: Error) => {
+      aborted = reason ?? new Error('aborted');
+    };
+    const handler = queued[0]!;
+    if (handler.onConnect) handler.onConnect(abort);
+    else {
+      handler.onRequestStart?.({ abort } as unknown as Dispatcher.DispatchController, {});
+    }
+    expect(aborted).toBeInstanceOf(Error);
   });
 
   it('makes no call when the deadline has already passed', async () => {
