@@ -8,6 +8,8 @@ import {
   CircleTimeoutError,
   isCircleClientError,
 } from '../circle/errors.js';
+import { withoutStackTrace } from '../stack-traces.js';
+import type { ErrorLocation } from './input-rules.js';
 
 /** Every `extensions.code` a client can see: the contract's table. */
 export const GATEWAY_ERROR_CODES = [
@@ -115,7 +117,7 @@ export const isRetryableCode = (code: string): boolean => RETRYABLE.has(code);
  * The one place where upstream failures become GraphQL errors. Anything that is not a Circle
  * client error or an already-typed GraphQLError goes through unchanged, and Yoga masks it.
  */
-export function toGraphQLError(error: unknown): unknown {
+export function toGraphQLError(error: unknown, at?: ErrorLocation): unknown {
   if (!isCircleClientError(error)) return error;
   let code: GatewayErrorCode;
   let message: string;
@@ -139,16 +141,20 @@ export function toGraphQLError(error: unknown): unknown {
     message = 'Circle could not be reached.';
   }
   const upstream = upstreamOf(error, code);
-  return new GraphQLError(message, {
-    extensions: {
-      code,
-      retryable: RETRYABLE.has(code),
-      // Retrying with this key is safe: Circle replays a refresh it already did.
-      ...(RETRYABLE.has(code) && error.idempotencyKey
-        ? { idempotencyKey: error.idempotencyKey }
-        : {}),
-      ...(upstream ? { upstream } : {}),
-      ...extra,
-    },
-  });
+  return withoutStackTrace(
+    () =>
+      new GraphQLError(message, {
+        ...at,
+        extensions: {
+          code,
+          retryable: RETRYABLE.has(code),
+          // Retrying with this key is safe: Circle replays a refresh it already did.
+          ...(RETRYABLE.has(code) && error.idempotencyKey
+            ? { idempotencyKey: error.idempotencyKey }
+            : {}),
+          ...(upstream ? { upstream } : {}),
+          ...extra,
+        },
+      }),
+  );
 }

@@ -1,5 +1,6 @@
-import { GraphQLError } from 'graphql';
+import { type ASTNode, GraphQLError } from 'graphql';
 import type { RefreshInput } from '../circle/user-token-service.js';
+import { withoutStackTrace } from '../stack-traces.js';
 
 /**
  * Bounds on what a caller may send, checked before any upstream call. Circle requires user ids of
@@ -18,10 +19,34 @@ const HEADER_SAFE = /^[\x21-\x7e]+$/;
 // Ids and tokens are single-line; control characters are never part of one.
 const NO_CONTROL = /^[^\p{Cc}]+$/u;
 
-const reject = (field: string, message: string): GraphQLError =>
-  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field } });
+/**
+ * Where in the operation an error belongs. An error made with it is "located": graphql-js passes
+ * it through as it is instead of wrapping it in a second GraphQLError (each costs a stack trace).
+ */
+export interface ErrorLocation {
+  nodes: readonly ASTNode[];
+  path: ReadonlyArray<string | number>;
+}
 
-function checkString(field: string, value: string, limits: { min: number; max: number }) {
+type Reject = (field: string, message: string) => GraphQLError;
+
+const rejecter =
+  (at: (() => ErrorLocation) | undefined): Reject =>
+  (field, message) =>
+    withoutStackTrace(
+      () =>
+        new GraphQLError(message, {
+          ...at?.(),
+          extensions: { code: 'BAD_USER_INPUT', field, retryable: false },
+        }),
+    );
+
+function checkString(
+  reject: Reject,
+  field: string,
+  value: string,
+  limits: { min: number; max: number },
+) {
   if (value.trim().length === 0) return reject(field, `${field} must not be empty.`);
   if (value.length < limits.min || value.length > limits.max) {
     return reject(
@@ -43,7 +68,11 @@ export interface RawRefreshInput {
 }
 
 /** Returns the checked input, or the first rule it breaks as a BAD_USER_INPUT error. */
-export function checkRefreshInput(raw: RawRefreshInput): RefreshInput | GraphQLError {
+export function checkRefreshInput(
+  raw: RawRefreshInput,
+  at?: () => ErrorLocation,
+): RefreshInput | GraphQLError {
+  const reject = rejecter(at);
   const { userId, userToken } = raw.user;
   const hasId = userId !== undefined && userId !== null;
   const hasToken = userToken !== undefined && userToken !== null;
@@ -54,12 +83,12 @@ export function checkRefreshInput(raw: RawRefreshInput): RefreshInput | GraphQLE
   let user: RefreshInput['user'];
   if (hasId) {
     const id = String(userId);
-    const problem = checkString('input.user.userId', id, INPUT_LIMITS.userId);
+    const problem = checkString(reject, 'input.user.userId', id, INPUT_LIMITS.userId);
     if (problem) return problem;
     user = { userId: id };
   } else {
     const token = userToken as string;
-    const problem = checkString('input.user.userToken', token, INPUT_LIMITS.userToken);
+    const problem = checkString(reject, 'input.user.userToken', token, INPUT_LIMITS.userToken);
     if (problem) return problem;
     if (!HEADER_SAFE.test(token)) {
       return reject('input.user.userToken', 'input.user.userToken must be printable ASCII.');
@@ -67,8 +96,8 @@ export function checkRefreshInput(raw: RawRefreshInput): RefreshInput | GraphQLE
     user = { userToken: token };
   }
   const problem =
-    checkString('input.deviceId', raw.deviceId, INPUT_LIMITS.deviceId) ??
-    checkString('input.refreshToken', raw.refreshToken, INPUT_LIMITS.refreshToken);
+    checkString(reject, 'input.deviceId', raw.deviceId, INPUT_LIMITS.deviceId) ??
+    checkString(reject, 'input.refreshToken', raw.refreshToken, INPUT_LIMITS.refreshToken);
   if (problem) return problem;
   return {
     user,

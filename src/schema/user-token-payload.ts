@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, responsePathAsArray } from 'graphql';
 import type { RefreshOutcome } from '../circle/user-token-service.js';
 import { builder } from './builder.js';
 import { toGraphQLError } from './errors.js';
@@ -39,13 +39,15 @@ builder.mutationField('refreshUserToken', (t) =>
     description:
       'Exchange a refresh token for a new user token (Circle: POST /v1/w3s/users/token/refresh).',
     args: { input: t.arg({ type: RefreshUserTokenInput }) },
-    resolve: async (_root, { input }, context) => {
-      const checked = checkRefreshInput(input as RawRefreshInput);
+    resolve: async (_root, { input }, context, info) => {
+      // Errors are made where they belong in the result, so graphql-js keeps them as they are.
+      const at = () => ({ nodes: info.fieldNodes, path: responsePathAsArray(info.path) });
+      const checked = checkRefreshInput(input as RawRefreshInput, at);
       if (checked instanceof GraphQLError) throw checked;
       try {
         return await context.refreshUserToken(checked);
       } catch (error) {
-        const translated = toGraphQLError(error);
+        const translated = toGraphQLError(error, at());
         if (!(translated instanceof GraphQLError)) {
           // Masked for the caller as "Unexpected error."; the log keeps the name, never the message.
           context.log.error('unexpected error', {
