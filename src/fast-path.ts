@@ -14,6 +14,7 @@ import { isRetryableCode } from './schema/errors.js';
 import type { RefreshCaller } from './security/gateway-security.js';
 import { ADDRESS_GATE_PASSED, type MaybeRefusal } from './security/rate-limit.js';
 import { refusalParts } from './security/refusal.js';
+import { withoutStackTrace } from './stack-traces.js';
 
 /**
  * The gateway's fast path: a JSON POST of a document Yoga has already accepted is served straight
@@ -336,7 +337,10 @@ export function createFastPath(options: FastPathOptions) {
     }
     served += 1;
     result = options.processResult(result);
-    const answer = processRegularResult(result, CAPTURE, mediaType) as unknown as CapturedResponse;
+    // Yoga's serializer copies every error once more: copies that are never thrown need no stack.
+    const answer = withoutStackTrace(
+      () => processRegularResult(result, CAPTURE, mediaType) as unknown as CapturedResponse,
+    );
     send(res, answer.init.status, answer.init.headers, answer.body, requestId);
   };
 

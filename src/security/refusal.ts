@@ -42,6 +42,9 @@ export class GatewayRefusal extends GraphQLError {
   constructor(message: string, options: RefusalOptions) {
     const headers = { ...options.headers };
     if (options.retryAfter !== undefined) headers['retry-after'] = String(options.retryAfter);
+    // A refusal is an answer, not a bug: no stack trace (see src/stack-traces.ts).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message, {
       extensions: {
         code: options.code,
@@ -52,6 +55,7 @@ export class GatewayRefusal extends GraphQLError {
         http: { status: options.status, spec: false, headers },
       },
     });
+    Error.stackTraceLimit = limit;
     this.code = options.code;
   }
 }
