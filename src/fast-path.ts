@@ -23,7 +23,7 @@ import { withoutStackTrace } from './stack-traces.js';
  *
  * What it serves, and nothing else (everything else goes to Yoga, untouched):
  * - `POST <endpoint>` with `Content-Type: application/json`, a Content-Length within the body
- *   limit, no `Origin` (CORS is Yoga's), an `Accept` from a short list whose answer is known;
+ *   limit, an `Accept` from a short list whose answer is known (preflights and GETs are Yoga's);
  * - a body `{ query, variables?, operationName?, extensions?: {} | null }` whose query text (and
  *   operation name) Yoga has executed before in this process.
  *
@@ -38,8 +38,9 @@ import { withoutStackTrace } from './stack-traces.js';
  * functions: the per-address rate limit (before the body is read), the body limit (by
  * Content-Length), the Accept check, the device limit and userId policy (in the context, as in
  * Yoga), error masking, contract codes, field-suggestion hiding, metrics, the security and
- * no-store headers and the request id. Status, headers and body match Yoga's byte for byte
- * (test/integration/fast-path.test.ts compares both paths over a corpus of requests).
+ * no-store headers, the CORS headers of an allowed origin and the request id. Status, headers and
+ * body match Yoga's (test/integration/fast-path.test.ts compares both paths over a corpus of
+ * requests and two fuzzers).
  */
 export interface FastPathOptions {
   schema: GraphQLSchema;
@@ -57,6 +58,8 @@ export interface FastPathOptions {
   createContext(requestId: string, caller: RefreshCaller): GatewayContext;
   /** The result steps of Yoga's onResultProcess plugins, in their order. */
   processResult(result: ExecutionResult): ExecutionResult;
+  /** CORS headers for a request from `origin` (undefined: not an allowed origin, none). */
+  corsHeaders(origin: string): Record<string, string> | undefined;
   /** Headers of every API response (security headers, cache-control), less the request id. */
   responseHeaders: Readonly<Record<string, string>>;
   logger: Logger;
@@ -207,8 +210,7 @@ export function createFastPath(options: FastPathOptions) {
   const servable = (req: IncomingMessage): string | undefined => {
     if (req.method !== 'POST' || req.url !== graphqlEndpoint) return undefined;
     const headers = req.headers;
-    if (headers.origin !== undefined || headers['transfer-encoding'] !== undefined)
-      return undefined;
+    if (headers['transfer-encoding'] !== undefined) return undefined;
     const type = headers['content-type'];
     if (type === undefined || !JSON_CONTENT_TYPES.has(type.toLowerCase())) return undefined;
     const length = headers['content-length'];
@@ -233,6 +235,11 @@ export function createFastPath(options: FastPathOptions) {
     for (const name in headers) flat.push(name, headers[name]!);
     flat.push('content-length', String(Buffer.byteLength(body)), ...fixedHeaders);
     flat.push('x-request-id', requestId);
+    const origin = res.req.headers.origin;
+    if (origin !== undefined) {
+      const cors = options.corsHeaders(origin);
+      for (const name in cors) flat.push(name, cors[name]!);
+    }
     res.writeHead(status, flat);
     res.end(body);
   };

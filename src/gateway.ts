@@ -304,6 +304,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       checkAddress: security.checkAddress,
       createContext,
       processResult,
+      corsHeaders: security.corsHeaders,
       responseHeaders: { ...security.apiHeaders, 'cache-control': 'no-store' },
       logger,
     });

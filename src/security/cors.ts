@@ -41,6 +41,18 @@ export interface CorsOptions {
   origins?: readonly string[];
 }
 
+const ALLOWED_METHODS = ['GET', 'POST', 'OPTIONS'];
+const ALLOWED_HEADERS = [
+  'content-type',
+  'accept',
+  'x-request-id',
+  'x-graphql-yoga-csrf',
+  'apollo-require-preflight',
+  'authorization',
+];
+const EXPOSED_HEADERS = ['x-request-id', 'retry-after'];
+const MAX_AGE_SECONDS = 600;
+
 /**
  * Yoga's `cors` option: CORS headers only for allowed origins, without credentials (the gateway
  * uses no cookies), exposing the headers a client needs (request id, Retry-After).
@@ -52,18 +64,27 @@ export function createCorsOptions(options: CorsOptions = {}) {
     if (!origin || !allowed.has(origin)) return false;
     return {
       origin: [origin],
-      methods: ['GET', 'POST', 'OPTIONS'],
-      allowedHeaders: [
-        'content-type',
-        'accept',
-        'x-request-id',
-        'x-graphql-yoga-csrf',
-        'apollo-require-preflight',
-        'authorization',
-      ],
-      exposedHeaders: ['x-request-id', 'retry-after'],
+      methods: ALLOWED_METHODS,
+      allowedHeaders: ALLOWED_HEADERS,
+      exposedHeaders: EXPOSED_HEADERS,
       credentials: false,
-      maxAge: 600,
+      maxAge: MAX_AGE_SECONDS,
     };
   };
+}
+
+/**
+ * The headers Yoga's CORS handling puts on an actual (not preflight) response for these options:
+ * none for an origin not allowed. For the fast path, which answers without Yoga.
+ */
+export function createCorsResponseHeaders(options: CorsOptions = {}) {
+  const allowed = new Set(options.origins ?? []);
+  const fixed = {
+    'access-control-allow-methods': ALLOWED_METHODS.join(', '),
+    'access-control-allow-headers': ALLOWED_HEADERS.join(', '),
+    'access-control-expose-headers': EXPOSED_HEADERS.join(', '),
+    'access-control-max-age': String(MAX_AGE_SECONDS),
+  };
+  return (origin: string): Record<string, string> | undefined =>
+    allowed.has(origin) ? { 'access-control-allow-origin': origin, ...fixed } : undefined;
 }

@@ -7,7 +7,7 @@ import {
   createClientAddressResolver,
   createForwardedAddressResolver,
 } from './client-address.js';
-import { createCorsOptions } from './cors.js';
+import { createCorsOptions, createCorsResponseHeaders } from './cors.js';
 import { useCsrfPrevention } from './csrf-prevention.js';
 import { type DocumentLimitsOptions, useDocumentLimits } from './document-limits.js';
 import { useHiddenFieldSuggestions } from './field-suggestions.js';
@@ -176,6 +176,8 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
   return {
     plugins,
     cors: createCorsOptions({ origins: options.corsOrigins }),
+    /** The CORS headers of an actual response to a request from `origin` (none: not allowed). */
+    corsHeaders: createCorsResponseHeaders({ origins: options.corsOrigins }),
     renderGraphiQL: graphiqlCsp.wrap,
     /** The client address Yoga's request was seen from. */
     addressOf: (request: Request) => addresses.get(request),

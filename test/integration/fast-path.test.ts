@@ -70,6 +70,7 @@ const REFRESH = print(RefreshUserTokenDocument);
 const INFO = 'query Info { gateway { version simulated } }';
 const TWO_OPERATIONS = `${INFO}\nquery Other { gateway { version } }`;
 const JSON_TYPE = { 'content-type': 'application/json' };
+const APP_ORIGIN = 'https://app.example.com';
 
 const SHARED_ENV = {
   CIRCLE_API_KEY: SIMULATOR_API_KEY,
@@ -88,7 +89,7 @@ describe('the fast path answers as Yoga does', () => {
 
   beforeAll(async () => {
     upstream = await startCircleSimulator({ fast: true });
-    const env = { ...SHARED_ENV, CIRCLE_BASE_URL: upstream.url };
+    const env = { ...SHARED_ENV, CIRCLE_BASE_URL: upstream.url, CORS_ORIGINS: APP_ORIGIN };
     yoga = await startTestGateway({ ...env, FAST_PATH: 'false' });
     fast = await startTestGateway(env);
     // Learning: the first sight of each document is Yoga's, on B too.
@@ -272,6 +273,21 @@ describe('the fast path answers as Yoga does', () => {
     }
   });
 
+  it('a browser origin: CORS headers for an allowed one, none for another', async () => {
+    for (const origin of [APP_ORIGIN, 'https://elsewhere.example.com', 'null']) {
+      for (const query of [INFO, REFRESH]) {
+        const { a, b } = await both(
+          { ...JSON_TYPE, origin, ...requestId() },
+          JSON.stringify({ query, variables: {} }),
+        );
+        expect(b).toEqual(a);
+        expect(b.headers['access-control-allow-origin']).toBe(
+          origin === APP_ORIGIN ? APP_ORIGIN : undefined,
+        );
+      }
+    }
+  });
+
   it('a request id of its own when the caller sends none (or not a UUID)', async () => {
     for (const headers of [JSON_TYPE, { ...JSON_TYPE, 'x-request-id': 'not-a-uuid' }]) {
       const { a, b } = await both(headers, JSON.stringify({ query: INFO }));
@@ -287,7 +303,6 @@ describe('the fast path answers as Yoga does', () => {
   it('leaves to Yoga what it does not serve, and Yoga answers it', async () => {
     const refresh = JSON.stringify({ query: INFO });
     const cases: Array<[Record<string, string>, string]> = [
-      [{ ...JSON_TYPE, origin: 'http://localhost:3000' }, refresh],
       [{ ...JSON_TYPE, accept: 'application/json;q=0.9' }, refresh],
       [{ ...JSON_TYPE, accept: 'text/html' }, refresh],
       [{ 'content-type': 'text/plain' }, refresh],
