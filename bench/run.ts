@@ -61,7 +61,10 @@ const USAGE = `npm run bench [-- options]
   --gateway-entry F the gateway's entry (default dist/index.js, the tsc build, made first by
                     npm run build, as production runs it; src/index.ts runs it through tsx)
   --ab F            also start gateway B from entry F and run each gateway scenario on both,
-                    back to back (order alternating), then print B/A ratios
+                    back to back (order alternating), then print B/A ratios (B runs without
+                    --node-args)
+  --ab-env "K=V,…"  gateway B's extra settings; alone, B is A's entry and node flags with them
+                    (--ab-env FAST_PATH=false: the fast path against Yoga alone, same run)
   --workers N       the gateway's WORKERS (node:cluster processes; CPU and memory are summed
                     over the process tree; default 1)
   --node-args="A B" the gateway's node flags (default: start:prod's, --max-semi-space-size=4;
@@ -84,6 +87,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '1' },
     'node-args': { type: 'string' },
     ab: { type: 'string' },
+    'ab-env': { type: 'string' },
     profile: { type: 'boolean', default: false },
     'profile-target': { type: 'string', default: 'userToken' },
     help: { type: 'boolean', default: false },
@@ -94,8 +98,28 @@ if (args.help) {
   process.exit(0);
 }
 
+/** Gateway B's extra environment (--ab-env), and its entry: --ab, else A's when --ab-env alone. */
+const AB_ENV: Record<string, string> = Object.fromEntries(
+  (args['ab-env'] ?? '')
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      if (at <= 0) {
+        process.stderr.write(`--ab-env takes K=V pairs (got "${pair}")\n`);
+        process.exit(2);
+      }
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+);
+const AB_ENTRY = args.ab ?? (Object.keys(AB_ENV).length > 0 ? args['gateway-entry'] : undefined);
+const AB_LABEL = AB_ENTRY
+  ? `${AB_ENTRY}${Object.keys(AB_ENV).length ? ` with ${args['ab-env']}` : ''}`
+  : undefined;
+
 // Production runs the compiled build (tsx's loader alone holds ~100 MiB): build it first.
-for (const entry of [args['gateway-entry'], args.ab]) {
+for (const entry of [args['gateway-entry'], AB_ENTRY]) {
   if (entry?.startsWith('dist/')) {
     const built = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
     if (built.status !== 0) process.exit(built.status ?? 1);
@@ -204,6 +228,7 @@ async function startGateway(
   nodeArgs: string[] = [],
   entry: string = args['gateway-entry'],
   name = 'gateway',
+  extraEnv: Record<string, string> = {},
 ) {
   const port = await freePort();
   const env: Record<string, string> = {
@@ -216,6 +241,7 @@ async function startGateway(
     PORT: String(port),
     ...rateLimitOverrides(),
     WORKERS: String(WORKERS),
+    ...extraEnv,
   };
   readConfig(env); // fails here, with every problem listed, rather than as a dead child
   const proc = await startNodeProcess({
@@ -721,15 +747,21 @@ async function main() {
   ];
   const gateway = await startGateway(upstream.url, gatewayNodeArgs);
   const gatewayB =
-    args.ab && !profiling ? await startGateway(upstream.url, [], args.ab, 'gateway B') : undefined;
+    AB_ENTRY && !profiling
+      ? await startGateway(
+          upstream.url,
+          args.ab ? [] : gatewayNodeArgs,
+          AB_ENTRY,
+          'gateway B',
+          AB_ENV,
+        )
+      : undefined;
   const proxy = await startProxy(upstream.url);
   say(
     `Processes: simulator pid ${upstream.proc.pid} (${upstream.url}), gateway pid ${gateway.proc.pid} (${gateway.url}${profiling ? ', --cpu-prof' : ''}), minimal proxy pid ${proxy.proc.pid} (${proxy.url})`,
   );
   if (gatewayB)
-    say(
-      `Gateway A: ${args['gateway-entry']}; gateway B (--ab): ${args.ab}, pid ${gatewayB.proc.pid}`,
-    );
+    say(`Gateway A: ${args['gateway-entry']}; gateway B: ${AB_LABEL}, pid ${gatewayB.proc.pid}`);
 
   // One set of refreshes shared by the upstream, proxy and userToken scenarios: all three get
   // the same replayed answer from the same upstream entry, so the upstream's work is identical.
@@ -1001,7 +1033,7 @@ async function main() {
   if (ab.length) {
     say('');
     say(
-      `A/B (A: ${args['gateway-entry']}, B: ${args.ab}; < 1 means B is cheaper for CPU and p99):`,
+      `A/B (A: ${args['gateway-entry']}, B: ${AB_LABEL}; < 1 means B is cheaper for CPU and p99):`,
     );
     for (const x of ab) {
       say(
@@ -1035,7 +1067,7 @@ async function main() {
       ? {
           ab: {
             a: args['gateway-entry'],
-            b: args.ab,
+            b: AB_LABEL,
             gatewayBPeakMemoryMiB: gatewayBHwmMiB,
             ratios: ab,
           },

@@ -29,7 +29,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   });
   const gateway = createGateway({ client, logger, metrics, simulated: simulator !== undefined });
 
-  const server = createServer(gateway.yoga);
+  const server = createServer(gateway.handleNodeRequest);
   await new Promise<void>((resolve) =>
     server.listen(Number(env.PORT ?? 4000), '127.0.0.1', resolve),
   );
