@@ -69,6 +69,8 @@ const USAGE = `npm run bench [-- options]
                     over the process tree; default 1)
   --node-args="A B" the gateway's node flags (default: start:prod's, --max-semi-space-size=4;
                     --node-args="" for none)
+  --rounds N        run the whole list of scenarios N times in turn and report, per scenario, the
+                    round with the median req/s (default 1); errors count over every round
   --soak60          also run userToken for 60 s and compare the RSS floors of its two halves
   --profile         only the profiled scenario: gateway under --cpu-prof, top 25 self-time functions
   --profile-target  which scenario --profile runs (default userToken)`;
@@ -88,6 +90,7 @@ const { values: args } = parseArgs({
     'node-args': { type: 'string' },
     ab: { type: 'string' },
     'ab-env': { type: 'string' },
+    rounds: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'profile-target': { type: 'string', default: 'userToken' },
     help: { type: 'boolean', default: false },
@@ -141,6 +144,7 @@ const PRODUCTION_NODE_ARGS = ['--max-semi-space-size=4'];
 
 const WORKERS = Math.round(positive('workers', args.workers, 1));
 const DURATION_S = Math.round(positive('duration', args.duration, args.quick ? 3 : 10));
+const ROUNDS = Math.round(positive('rounds', args.rounds, 1));
 const WARMUP_S = Math.round(positive('warmup', args.warmup, args.quick ? 1 : 2));
 const CONNECTIONS = Math.round(positive('connections', args.connections, 10));
 const WAIT_QUIET_S =
@@ -689,6 +693,30 @@ function floorRss(timeline: Array<{ atMs: number; rssMiB: number }>, fromMs: num
   return values.length ? Math.min(...values) : Number.NaN;
 }
 
+/**
+ * One result per scenario: with --rounds, the round with the median req/s (all its figures from
+ * that one window), its error counts summed over every round so no round's errors are lost.
+ */
+function medianRounds<T extends Omit<TargetResult, 'rssTimeline'>>(all: T[]): T[] {
+  const labels = [...new Set(all.map((r) => r.label))];
+  return labels.map((label) => {
+    const rounds = all.filter((r) => r.label === label);
+    const sorted = [...rounds].sort((a, b) => a.load.rps - b.load.rps);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+    if (rounds.length === 1) return median;
+    return {
+      ...median,
+      errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+      unexpectedStatus: rounds.reduce((sum, r) => sum + r.unexpectedStatus, 0),
+      sampleProblems: rounds.flatMap((r) => r.sampleProblems),
+      load: {
+        ...median.load,
+        socketErrors: rounds.reduce((sum, r) => sum + r.load.socketErrors, 0),
+      },
+    };
+  });
+}
+
 function gitDescription(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
@@ -917,7 +945,9 @@ async function main() {
   let window: { fromUs: number; toUs: number } | undefined;
   say('');
   let abTurn = 0;
-  for (const id of runIds) {
+  const roundIds = Array.from({ length: profiling ? 1 : ROUNDS }, () => runIds).flat();
+  for (const [at, id] of roundIds.entries()) {
+    if (ROUNDS > 1 && at % runIds.length === 0) say(`Round ${at / runIds.length + 1} of ${ROUNDS}`);
     const target = targets[id]();
     // With --ab, each gateway scenario runs on A and B back to back, the order alternating, so
     // drift in the machine's load (trap 12) falls on both alike.
@@ -992,7 +1022,16 @@ async function main() {
     return;
   }
 
-  const plain = results.map(({ rssTimeline: _, ...rest }) => rest);
+  const everyRound = results.map(({ rssTimeline: _, ...rest }) => rest);
+  const plain = medianRounds(everyRound);
+  if (ROUNDS > 1) {
+    say('');
+    say('Rounds (req/s; the median round of each scenario is the one reported below):');
+    for (const r of plain) {
+      const all = everyRound.filter((x) => x.label === r.label).map((x) => f0(x.load.rps));
+      say(`  ${r.label.padEnd(22)} ${all.join(' / ')}`);
+    }
+  }
   const { checks, ratios } = evaluate(
     plain.filter((r) => r.variant === 'A'),
     gatewayHwmMiB,
@@ -1066,6 +1105,7 @@ async function main() {
       ),
     },
     results: plain,
+    ...(ROUNDS > 1 ? { rounds: ROUNDS, everyRound } : {}),
     gatewayPeakMemoryMiB: gatewayHwmMiB,
     ...(ab.length
       ? {
