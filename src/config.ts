@@ -102,6 +102,13 @@ const toggle: Parser<boolean | 'auto'> = (raw) => {
   return { problem: 'must be true, false or auto' };
 };
 
+const boolean: Parser<boolean> = (raw) => {
+  const value = raw.trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return { problem: 'must be true or false' };
+};
+
 const trustedDocuments: Parser<string | false> = (raw) => {
   const value = raw.trim();
   if (/^(false|0|off)$/i.test(value)) return false;
@@ -357,12 +364,7 @@ export const SETTINGS = [
     env: 'METRICS',
     default: true,
     description: 'Serve Prometheus metrics at GET /metrics: true or false.',
-    parse: (raw) => {
-      const value = raw.trim().toLowerCase();
-      if (value === 'true') return true;
-      if (value === 'false') return false;
-      return { problem: 'must be true or false' };
-    },
+    parse: boolean,
   }),
   setting({
     key: 'fastPath',
@@ -370,12 +372,7 @@ export const SETTINGS = [
     default: true,
     description:
       'Serve JSON POSTs of documents already validated without Yoga (same checks, same answers, less CPU): true or false.',
-    parse: (raw) => {
-      const value = raw.trim().toLowerCase();
-      if (value === 'true') return true;
-      if (value === 'false') return false;
-      return { problem: 'must be true or false' };
-    },
+    parse: boolean,
   }),
   setting({
     key: 'fieldSuggestions',
