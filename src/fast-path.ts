@@ -168,6 +168,25 @@ const CAPTURE = { Response: CapturedResponse } as unknown as Parameters<
   typeof processRegularResult
 >[1];
 
+/**
+ * The Yoga plugin that hands the documents Yoga executes to the fast path that passed the request
+ * on (it puts the learner on the server context; other requests carry none).
+ */
+export const useFastPathLearning = () => ({
+  onExecute({ args }: { args: { contextValue: unknown; document: DocumentNode } }) {
+    const learn = (args.contextValue as Record<symbol, unknown> | undefined)?.[LEARN_DOCUMENT];
+    if (typeof learn === 'function') (learn as LearnDocument)(args.document);
+  },
+});
+
+/** A node:http request as Fetch's RequestInit, with its body already read: headers as sent. */
+function fetchInit(req: IncomingMessage, body: Buffer): RequestInit {
+  const headers: Array<[string, string]> = [];
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) headers.push([raw[i]!, raw[i + 1]!]);
+  return { method: 'POST', headers, body: new Uint8Array(body) };
+}
+
 /** A request header as one string (node:http joins repeated ones with ", " already). */
 const headerOf = (req: IncomingMessage, name: string): string | undefined => {
   const value = req.headers[name];
@@ -251,9 +270,6 @@ export function createFastPath(options: FastPathOptions) {
     body: Buffer,
     learnAs: string | undefined,
   ) => {
-    const headers: Array<[string, string]> = [];
-    const raw = req.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) headers.push([raw[i]!, raw[i + 1]!]);
     const serverContext: Record<string | symbol, unknown> = {
       req,
       res,
@@ -264,7 +280,7 @@ export function createFastPath(options: FastPathOptions) {
     }
     const response = await yoga.fetch(
       `http://localhost${req.url}`,
-      { method: 'POST', headers, body: new Uint8Array(body) },
+      fetchInit(req, body),
       serverContext,
     );
     const answer = Buffer.from(await response.arrayBuffer());
@@ -314,11 +330,7 @@ export function createFastPath(options: FastPathOptions) {
       address,
       // Only an authorizeUserId hook asks for it.
       request: () => {
-        request ??= new Request(`http://localhost${req.url}`, {
-          method: 'POST',
-          headers: req.headers as Record<string, string>,
-          body: new Uint8Array(body),
-        });
+        request ??= new Request(`http://localhost${req.url}`, fetchInit(req, body));
         return request;
       },
     });
@@ -385,13 +397,6 @@ export function createFastPath(options: FastPathOptions) {
           res.destroy();
         }
       });
-    },
-    /** The Yoga plugin that hands documents Yoga executes to the fast path. */
-    learningPlugin: {
-      onExecute({ args }: { args: { contextValue: unknown; document: DocumentNode } }) {
-        const learn = (args.contextValue as Record<symbol, unknown> | undefined)?.[LEARN_DOCUMENT];
-        if (typeof learn === 'function') (learn as LearnDocument)(args.document);
-      },
     },
     /** Documents remembered now, and requests served without Yoga so far. */
     stats: () => ({ documents: documents.size, served }),

@@ -13,7 +13,7 @@ import type { CircleClient } from './circle/client.js';
 import { UserTokenCache } from './circle/user-token-cache.js';
 import { createUserTokenService, type RefreshInput } from './circle/user-token-service.js';
 import { normalizeResult, useErrorCodes } from './error-codes-plugin.js';
-import { createFastPath } from './fast-path.js';
+import { createFastPath, useFastPathLearning } from './fast-path.js';
 import { createLogger, type Logger } from './logger.js';
 import { type Metrics, useMetrics, useMetricsEndpoint } from './metrics.js';
 import type { GatewayContext } from './schema/context.js';
@@ -227,11 +227,6 @@ export function createGateway(options: GatewayOptions): Gateway {
   );
   const fastPathOn = options.fastPath ?? true;
   const executableSchema = options.subgraph ? getSubgraph().schema : schema;
-  // Filled once Yoga exists; Yoga's execute hands it the documents it has validated.
-  const fastPathLearning: Plugin = {
-    onExecute: (payload) => fastPath?.learningPlugin.onExecute(payload),
-  };
-  let fastPath: ReturnType<typeof createFastPath> | undefined;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema: executableSchema,
     graphqlEndpoint,
@@ -275,7 +270,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         () => options.client.status(),
       ),
       ...security.plugins,
-      ...(fastPathOn ? [fastPathLearning] : []),
+      // Yoga's execute hands the fast path the documents it has validated.
+      ...(fastPathOn ? [useFastPathLearning() as Plugin] : []),
       useAcceptCheck(graphqlEndpoint),
       useResponseHeaders(requestIdOf),
       useErrorCodes(),
@@ -284,6 +280,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ],
   });
 
+  let fastPath: ReturnType<typeof createFastPath> | undefined;
   if (fastPathOn) {
     // Yoga's onResultProcess steps, in the order of its plugin list.
     const metrics = options.metrics;
