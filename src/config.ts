@@ -8,7 +8,10 @@ import { isWellFormedApiKey } from './circle/client.js';
 import type { LogLevel } from './logger.js';
 import { parseAddressList } from './security/client-address.js';
 import { parseOriginList } from './security/cors.js';
-import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from './security/trusted-documents.js';
+import {
+  DEFAULT_TRUSTED_DOCUMENTS_FILE,
+  DEFAULT_TRUSTED_DOCUMENTS_PATH,
+} from './security/trusted-documents.js';
 
 export interface Config {
   /** Undefined: run against the embedded simulator. */
@@ -112,7 +115,7 @@ const boolean: Parser<boolean> = (raw) => {
 const trustedDocuments: Parser<string | false> = (raw) => {
   const value = raw.trim();
   if (/^(false|0|off)$/i.test(value)) return false;
-  const path = /^(true|1|on)$/i.test(value) ? DEFAULT_TRUSTED_DOCUMENTS_PATH : value;
+  const path = /^(true|1|on)$/i.test(value) ? DEFAULT_TRUSTED_DOCUMENTS_FILE : value;
   return existsSync(path)
     ? path
     : { problem: `names no file (${path}); run npm run codegen, or give the manifest's path` };
