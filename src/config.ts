@@ -65,6 +65,8 @@ export interface Config {
   hstsMaxAge: number;
   /** The manifest's path, or false: any document runs. */
   trustedDocuments: string | false;
+  /** Serve the Apollo Federation v2 subgraph (`_service { sdl }`) instead of the plain schema. */
+  subgraph: boolean;
 }
 
 export class ConfigError extends Error {
@@ -464,6 +466,14 @@ export const SETTINGS = [
     default: false,
     description: `Run only known operations: true (${DEFAULT_TRUSTED_DOCUMENTS_PATH}), a manifest path, or false.`,
     parse: trustedDocuments,
+  }),
+  setting({
+    key: 'subgraph',
+    env: 'SUBGRAPH',
+    default: false,
+    description:
+      'Serve the schema as an Apollo Federation v2 subgraph (`_service { sdl }`, `@link`, `@oneOf` declared): true or false.',
+    parse: boolean,
   }),
 ] as const;
 
