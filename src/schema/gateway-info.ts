@@ -1,3 +1,4 @@
+/// <reference types="@pothos/core" preserve="true" />
 import { builder } from './builder.js';
 
 // Namespaced: composed into a supergraph beside other subgraphs, a generic `gateway: GatewayInfo`
