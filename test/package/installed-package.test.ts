@@ -157,13 +157,22 @@ describe('the packed tarball', () => {
 describe('the bin, circle-wallets-gateway', () => {
   const children: ChildProcess[] = [];
   afterEach(() => {
-    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const child of children.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null)
+        process.kill(-child.pid!, 'SIGKILL');
+    }
   });
 
   /** Starts the installed bin in the consumer's folder, as its shell would, and reads the banner. */
-  async function startBin(env: Record<string, string>) {
-    const child = spawn(join(app, 'node_modules/.bin/circle-wallets-gateway'), [], {
-      cwd: app,
+  async function startBin(
+    env: Record<string, string>,
+    command = [join(app, 'node_modules/.bin/circle-wallets-gateway')],
+    cwd = app,
+  ) {
+    const [file, ...args] = command as [string, ...string[]];
+    const child = spawn(file, args, {
+      cwd,
+      detached: true,
       env: { ...baseEnv(), PORT: '0', SIMULATOR_PORT: '0', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -178,9 +187,10 @@ describe('the bin, circle-wallets-gateway', () => {
       });
       child.once('exit', (code) => reject(new Error(`the bin exited ${code}: ${stderr}`)));
     });
-    const stop = async () => {
+    const stop = async (to: 'process' | 'group' = 'process') => {
       const exited = once(child, 'exit');
-      child.kill('SIGTERM');
+      if (to === 'group') process.kill(-child.pid!, 'SIGINT');
+      else child.kill('SIGTERM');
       const [code] = await exited;
       return code as number | null;
     };
@@ -226,6 +236,18 @@ describe('the bin, circle-wallets-gateway', () => {
     expect(body.data?.refreshUserToken?.userId).toBe(session.userId);
     expect(body.data?.refreshUserToken?.refreshToken).not.toBe(session.refreshToken);
     expect(await gateway.stop()).toBe(0);
+  }, 60_000);
+
+  it('is what `npm start` runs in the installed package, with no compiler there', async () => {
+    const gateway = await startBin({}, ['npm', 'start'], join(app, 'node_modules', NAME));
+    const body = await postJson(gateway.graphql, {
+      query: '{ circleWalletsGateway { simulated } }',
+    });
+    expect(body.data?.circleWalletsGateway).toEqual({ simulated: true });
+    // npm does not pass SIGTERM on to its script (docs/package.md says to run node or the bin
+    // directly under a process manager); Ctrl+C in a terminal signals the whole process group.
+    await gateway.stop('group');
+    await expect(fetch(gateway.graphql)).rejects.toThrow();
   }, 60_000);
 
   it('serves the federation subgraph with SUBGRAPH=true', async () => {
