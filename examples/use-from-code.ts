@@ -2,8 +2,9 @@
  * The gateway built from code and served with node:http. Without CIRCLE_API_KEY it talks to the
  * embedded Circle simulator. Run it: `npx tsx examples/use-from-code.ts`.
  *
- * It imports the package by its name, through package.json "exports", exactly as another project
- * would.
+ * It imports the package by its name, exactly as another project would. Installed, the name
+ * resolves through package.json "exports" to the compiled dist/; in this repository tsconfig.json's
+ * "paths" (and vitest.config.ts) map it to the sources.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -8,7 +8,10 @@ import { isWellFormedApiKey } from './circle/client.js';
 import type { LogLevel } from './logger.js';
 import { parseAddressList } from './security/client-address.js';
 import { parseOriginList } from './security/cors.js';
-import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from './security/trusted-documents.js';
+import {
+  DEFAULT_TRUSTED_DOCUMENTS_FILE,
+  DEFAULT_TRUSTED_DOCUMENTS_PATH,
+} from './security/trusted-documents.js';
 
 export interface Config {
   /** Undefined: run against the embedded simulator. */
@@ -62,6 +65,8 @@ export interface Config {
   hstsMaxAge: number;
   /** The manifest's path, or false: any document runs. */
   trustedDocuments: string | false;
+  /** Serve the Apollo Federation v2 subgraph (`_service { sdl }`) instead of the plain schema. */
+  subgraph: boolean;
 }
 
 export class ConfigError extends Error {
@@ -112,7 +117,7 @@ const boolean: Parser<boolean> = (raw) => {
 const trustedDocuments: Parser<string | false> = (raw) => {
   const value = raw.trim();
   if (/^(false|0|off)$/i.test(value)) return false;
-  const path = /^(true|1|on)$/i.test(value) ? DEFAULT_TRUSTED_DOCUMENTS_PATH : value;
+  const path = /^(true|1|on)$/i.test(value) ? DEFAULT_TRUSTED_DOCUMENTS_FILE : value;
   return existsSync(path)
     ? path
     : { problem: `names no file (${path}); run npm run codegen, or give the manifest's path` };
@@ -461,6 +466,14 @@ export const SETTINGS = [
     default: false,
     description: `Run only known operations: true (${DEFAULT_TRUSTED_DOCUMENTS_PATH}), a manifest path, or false.`,
     parse: trustedDocuments,
+  }),
+  setting({
+    key: 'subgraph',
+    env: 'SUBGRAPH',
+    default: false,
+    description:
+      'Serve the schema as an Apollo Federation v2 subgraph (`_service { sdl }`, `@link`, `@oneOf` declared): true or false.',
+    parse: boolean,
   }),
 ] as const;
 

@@ -106,6 +106,7 @@ export async function startGatewayServer(
     }),
     mutationDeadlineMs: config.mutationDeadlineMs,
     fastPath: config.fastPath,
+    subgraph: config.subgraph,
     simulated: simulator !== undefined,
     security: securityOptionsFromConfig(config),
     graphiql: !resolveToggle(config.graphiql, config.production)

@@ -4,6 +4,8 @@
  * gateway that does not serve it (the default) does not pay for it at start.
  */
 import {
+  type DefinitionNode,
+  type DirectiveDefinitionNode,
   type DocumentNode,
   type GraphQLSchema,
   isInputObjectType,
@@ -18,6 +20,15 @@ import './schema/index.js';
 /** The federation spec the subgraph links to (the newest that @apollo/subgraph 2.14 knows). */
 export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';
 
+/** `directive @oneOf on INPUT_OBJECT`, as the GraphQL spec defines it. */
+const ONE_OF_DEFINITION: DirectiveDefinitionNode = {
+  kind: Kind.DIRECTIVE_DEFINITION,
+  name: { kind: Kind.NAME, value: 'oneOf' },
+  arguments: [],
+  repeatable: false,
+  locations: [{ kind: Kind.NAME, value: 'INPUT_OBJECT' }],
+};
+
 /**
  * Federation directives imported by the `@link`. None is used yet (the schema has no entity);
  * importing them lets a supergraph operator tag or hide fields without a new link.
@@ -25,9 +36,11 @@ export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';
 const FEDERATION_DIRECTIVES = ['@key', '@shareable', '@inaccessible', '@tag'];
 
 /**
- * Adds `@oneOf` back to every input type whose `isOneOf` is true. `@apollo/subgraph`'s printer
- * drops it; without it a composed supergraph would accept both (or neither) userId and userToken
- * and only this subgraph would notice, after the gateway had planned the call.
+ * Adds `@oneOf` back to every input type whose `isOneOf` is true, and declares the directive.
+ * `@apollo/subgraph`'s printer drops it; without it a composed supergraph would accept both (or
+ * neither) userId and userToken and only this subgraph would notice, after the gateway had planned
+ * the call. The declaration is for Apollo's composition, which knows no `@oneOf` of its own and
+ * rejects the SDL without it ("Unknown directive"); the Guild's accepts either form.
  */
 export function withOneOfDirectives(sdl: string, schema: GraphQLSchema): string {
   const document = parse(sdl);
@@ -36,7 +49,7 @@ export function withOneOfDirectives(sdl: string, schema: GraphQLSchema): string 
       .filter((type) => isInputObjectType(type) && type.isOneOf)
       .map((type) => type.name),
   );
-  const definitions = document.definitions.map((definition) => {
+  const definitions: DefinitionNode[] = document.definitions.map((definition) => {
     if (
       definition.kind !== Kind.INPUT_OBJECT_TYPE_DEFINITION ||
       !oneOf.has(definition.name.value) ||
@@ -52,6 +65,11 @@ export function withOneOfDirectives(sdl: string, schema: GraphQLSchema): string 
       ],
     };
   });
+  const declared = document.definitions.some(
+    (definition) =>
+      definition.kind === Kind.DIRECTIVE_DEFINITION && definition.name.value === 'oneOf',
+  );
+  if (oneOf.size > 0 && !declared) definitions.unshift(ONE_OF_DEFINITION);
   return print({ ...document, definitions } as DocumentNode);
 }
 

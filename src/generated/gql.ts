@@ -14,11 +14,11 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "query GatewayInfo {\n  gateway {\n    version\n    simulated\n  }\n}": typeof types.GatewayInfoDocument,
+    "query GatewayInfo {\n  circleWalletsGateway {\n    version\n    simulated\n  }\n}": typeof types.GatewayInfoDocument,
     "mutation RefreshUserToken($input: RefreshUserTokenInput!) {\n  refreshUserToken(input: $input) {\n    userToken\n    encryptionKey\n    refreshToken\n    userId\n    expiresAt\n    idempotencyKey\n    requestId\n  }\n}": typeof types.RefreshUserTokenDocument,
 };
 const documents: Documents = {
-    "query GatewayInfo {\n  gateway {\n    version\n    simulated\n  }\n}": types.GatewayInfoDocument,
+    "query GatewayInfo {\n  circleWalletsGateway {\n    version\n    simulated\n  }\n}": types.GatewayInfoDocument,
     "mutation RefreshUserToken($input: RefreshUserTokenInput!) {\n  refreshUserToken(input: $input) {\n    userToken\n    encryptionKey\n    refreshToken\n    userId\n    expiresAt\n    idempotencyKey\n    requestId\n  }\n}": types.RefreshUserTokenDocument,
 };
 
@@ -39,7 +39,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "query GatewayInfo {\n  gateway {\n    version\n    simulated\n  }\n}"): (typeof documents)["query GatewayInfo {\n  gateway {\n    version\n    simulated\n  }\n}"];
+export function graphql(source: "query GatewayInfo {\n  circleWalletsGateway {\n    version\n    simulated\n  }\n}"): (typeof documents)["query GatewayInfo {\n  circleWalletsGateway {\n    version\n    simulated\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,3 +1,6 @@
+/// <reference types="@pothos/core" preserve="true" />
+// The .d.ts files tsc emits for the schema name Pothos's global `PothosSchemaTypes`; each one
+// references @pothos/core so a consumer's tsc (skipLibCheck off) finds that namespace.
 import SchemaBuilder from '@pothos/core';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';

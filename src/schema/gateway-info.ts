@@ -1,7 +1,10 @@
+/// <reference types="@pothos/core" preserve="true" />
 import { builder } from './builder.js';
 
-export const GatewayInfo = builder
-  .objectRef<{ version: string; simulated: boolean }>('GatewayInfo')
+// Namespaced: composed into a supergraph beside other subgraphs, a generic `gateway: GatewayInfo`
+// would collide with theirs ("Non-shareable field").
+export const CircleWalletsGatewayInfo = builder
+  .objectRef<{ version: string; simulated: boolean }>('CircleWalletsGatewayInfo')
   .implement({
     description: 'About this gateway. It makes no upstream call.',
     fields: (t) => ({
@@ -12,6 +15,11 @@ export const GatewayInfo = builder
     }),
   });
 
-builder.queryField('gateway', (t) =>
-  t.field({ type: GatewayInfo, resolve: (_root, _args, context) => context.gatewayInfo }),
+builder.queryField('circleWalletsGateway', (t) =>
+  t.field({
+    type: CircleWalletsGatewayInfo,
+    description:
+      'This Circle wallets gateway: its version, and whether it runs on the simulator. No upstream call.',
+    resolve: (_root, _args, context) => context.gatewayInfo,
+  }),
 );

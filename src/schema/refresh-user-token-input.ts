@@ -1,3 +1,4 @@
+/// <reference types="@pothos/core" preserve="true" />
 import { builder } from './builder.js';
 import { UUID } from './scalars.js';
 import { UserIdentityInput } from './user-identity-input.js';

@@ -1,3 +1,4 @@
+/// <reference types="@pothos/core" preserve="true" />
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import { validate as isUuid } from 'uuid';
 import { builder } from './builder.js';

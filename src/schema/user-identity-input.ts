@@ -1,3 +1,4 @@
+/// <reference types="@pothos/core" preserve="true" />
 import { builder } from './builder.js';
 
 export const UserIdentityInput = builder.inputType('UserIdentityInput', {

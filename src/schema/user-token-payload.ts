@@ -1,3 +1,4 @@
+/// <reference types="@pothos/core" preserve="true" />
 import { GraphQLError, responsePathAsArray } from 'graphql';
 import type { RefreshOutcome } from '../circle/user-token-service.js';
 import { builder } from './builder.js';

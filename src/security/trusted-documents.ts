@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import {
   type FieldNode,
   Kind,
@@ -17,6 +18,15 @@ import { GatewayRefusal } from './refusal.js';
 
 /** Where `npm run codegen` writes the manifest of schema/operations/ (client preset). */
 export const DEFAULT_TRUSTED_DOCUMENTS_PATH = 'src/generated/persisted-documents.json';
+
+/**
+ * That manifest's absolute path, found from this file rather than the working directory: from
+ * `src/security/` (a clone) and `dist/security/` (the package, which ships the manifest at the same
+ * place) alike, so `TRUSTED_DOCUMENTS=true` works wherever the process was started.
+ */
+export const DEFAULT_TRUSTED_DOCUMENTS_FILE = fileURLToPath(
+  new URL(`../../${DEFAULT_TRUSTED_DOCUMENTS_PATH}`, import.meta.url),
+);
 
 export interface TrustedDocumentsOptions {
   /** Hash → document text, as the client preset's `persisted-documents.json` holds them. */

@@ -116,13 +116,13 @@ describe('drain()', () => {
   });
 });
 
-describe('Query.gateway', () => {
+describe('Query.circleWalletsGateway', () => {
   it('answers the version and whether Circle is simulated', async () => {
     const api = createApiGateway({ gateway: { simulated: true } });
 
-    const { body, headers } = await api.graphql('{ gateway { version simulated } }');
+    const { body, headers } = await api.graphql('{ circleWalletsGateway { version simulated } }');
 
-    expect(body).toEqual({ data: { gateway: { version: '0.1.0', simulated: true } } });
+    expect(body).toEqual({ data: { circleWalletsGateway: { version: '0.1.0', simulated: true } } });
     expect(headers.get('cache-control')).toBe('no-store');
     expect(api.requests).toHaveLength(0);
   });
@@ -130,8 +130,8 @@ describe('Query.gateway', () => {
   it('says simulated: false by default', async () => {
     const api = createApiGateway();
 
-    const { body } = await api.graphql('query { gateway { simulated } }');
+    const { body } = await api.graphql('query { circleWalletsGateway { simulated } }');
 
-    expect(body).toEqual({ data: { gateway: { simulated: false } } });
+    expect(body).toEqual({ data: { circleWalletsGateway: { simulated: false } } });
   });
 });

@@ -174,7 +174,7 @@ describe('malformed requests', () => {
   });
 
   it('is BAD_USER_INPUT for a field that does not exist', async () => {
-    const extensions = await rejected({ query: '{ gateway { secretKey } }' });
+    const extensions = await rejected({ query: '{ circleWalletsGateway { secretKey } }' });
     expect(extensions.reason).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 

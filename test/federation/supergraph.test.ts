@@ -45,7 +45,7 @@ describe('the gateway as a federation v2 subgraph', () => {
     }
     expect(Object.keys(subgraphSchema.getQueryType()!.getFields()).sort()).toEqual([
       '_service',
-      'gateway',
+      'circleWalletsGateway',
     ]);
   });
 
@@ -108,9 +108,11 @@ describe('composed with a second subgraph, behind Hive Gateway', () => {
   });
 
   it('answers fields of both subgraphs in one query', async () => {
-    const { body } = await send('{ account(id: "acct-1") { displayName } gateway { simulated } }');
+    const { body } = await send(
+      '{ account(id: "acct-1") { displayName } circleWalletsGateway { simulated } }',
+    );
     expect(body).toEqual({
-      data: { account: { displayName: 'Ada' }, gateway: { simulated: true } },
+      data: { account: { displayName: 'Ada' }, circleWalletsGateway: { simulated: true } },
     });
   });
 

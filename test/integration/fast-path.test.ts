@@ -67,8 +67,8 @@ function post(
 }
 
 const REFRESH = print(RefreshUserTokenDocument);
-const INFO = 'query Info { gateway { version simulated } }';
-const TWO_OPERATIONS = `${INFO}\nquery Other { gateway { version } }`;
+const INFO = 'query Info { circleWalletsGateway { version simulated } }';
+const TWO_OPERATIONS = `${INFO}\nquery Other { circleWalletsGateway { version } }`;
 const JSON_TYPE = { 'content-type': 'application/json' };
 const APP_ORIGIN = 'https://app.example.com';
 
@@ -256,7 +256,7 @@ describe('the fast path answers as Yoga does', () => {
     ]) {
       const { a, b } = await both({ ...JSON_TYPE, ...requestId() }, JSON.stringify(params));
       expect(b).toEqual(a);
-      expect(JSON.parse(b.body).data.gateway.version).toBeTypeOf('string');
+      expect(JSON.parse(b.body).data.circleWalletsGateway.version).toBeTypeOf('string');
     }
     // No operation to run: Yoga refuses these before execution, so they are never learned.
     for (const params of [
@@ -310,7 +310,7 @@ describe('the fast path answers as Yoga does', () => {
       [JSON_TYPE, JSON.stringify([{ query: INFO }])],
       [JSON_TYPE, JSON.stringify({ query: INFO, documentId: 'x' })],
       [JSON_TYPE, JSON.stringify({ query: INFO, extensions: { persistedQuery: {} } })],
-      [JSON_TYPE, JSON.stringify({ query: '{ gateway { version } }' })],
+      [JSON_TYPE, JSON.stringify({ query: '{ circleWalletsGateway { version } }' })],
     ];
     for (const [headers, body] of cases) {
       const before = fast.gateway.fastPathStats().served;
@@ -324,19 +324,19 @@ describe('the fast path answers as Yoga does', () => {
     const a = await post(
       yoga.graphqlUrl,
       JSON_TYPE,
-      JSON.stringify({ query: '{ gateway { version } }' }),
+      JSON.stringify({ query: '{ circleWalletsGateway { version } }' }),
     );
     const b = await post(
       fast.graphqlUrl,
       JSON_TYPE,
-      JSON.stringify({ query: '{ gateway { version } }' }),
+      JSON.stringify({ query: '{ circleWalletsGateway { version } }' }),
     );
     expect(b.body).toBe(a.body);
   });
 
   it('never learns a document a limit refuses', async () => {
     // Eleven aliases: over MAX_ALIASES (10).
-    const deep = `{ ${Array.from({ length: 11 }, (_, i) => `a${i}: gateway { version }`).join(' ')} }`;
+    const deep = `{ ${Array.from({ length: 11 }, (_, i) => `a${i}: circleWalletsGateway { version }`).join(' ')} }`;
     const documentsBefore = fast.gateway.fastPathStats().documents;
     for (let i = 0; i < 3; i += 1) {
       const before = fast.gateway.fastPathStats().served;

@@ -34,7 +34,7 @@ describe('the gateway on its embedded simulator', () => {
 
   it('says it runs on the simulator', async () => {
     const { body } = await gateway.execute(GatewayInfoDocument, {});
-    expect(body.data?.gateway.simulated).toBe(true);
+    expect(body.data?.circleWalletsGateway.simulated).toBe(true);
   });
 
   it('refreshes by userToken, and the rotated refresh token is refused afterwards', async () => {

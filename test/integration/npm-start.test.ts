@@ -159,8 +159,8 @@ describe('npm start', () => {
     const banner = gateway.stderr.join('');
     expect(banner).toContain('embedded Circle simulator');
     expect(banner).toMatch(/GraphiQL:\s+open http/);
-    const info = await post(url, { query: '{ gateway { simulated } }' });
-    expect(await info.json()).toEqual({ data: { gateway: { simulated: true } } });
+    const info = await post(url, { query: '{ circleWalletsGateway { simulated } }' });
+    expect(await info.json()).toEqual({ data: { circleWalletsGateway: { simulated: true } } });
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
   });

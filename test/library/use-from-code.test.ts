@@ -32,8 +32,9 @@ async function refreshThrough(graphqlUrl: string, session: Record<string, string
 }
 
 /**
- * Imports by package name, as another project would (Node and Vite resolve a package's own name
- * through its "exports"). A computed specifier, so tsc does not resolve it (see the example's note).
+ * Imports by package name, as another project would (here vitest.config.ts maps the name to the
+ * sources; test/package/ imports the installed, compiled package). A computed specifier, so tsc
+ * does not resolve it.
  */
 const importByName = (subpath = '') =>
   import(`circle-wallets-graphql-gateway${subpath}`) as Promise<Record<string, unknown>>;

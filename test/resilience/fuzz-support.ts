@@ -324,7 +324,7 @@ const deepJson = fc
       case 'user':
         return `{"query":${query},"variables":{"input":{"user":${deep},"deviceId":"d","refreshToken":"r"}}}`;
       default:
-        return `{"query":"{ gateway { version } }","extensions":${deep}}`;
+        return `{"query":"{ circleWalletsGateway { version } }","extensions":${deep}}`;
     }
   });
 
@@ -356,11 +356,11 @@ const graphqlShaped = fc
         {
           weight: 1,
           arbitrary: fc.constantFrom(
-            '{ gateway { version simulated } }',
+            '{ circleWalletsGateway { version simulated } }',
             'mutation { refreshUserToken }',
             'subscription { x }',
             '{ __schema { types { name } } }',
-            'query Q { gateway { version } } query Q { gateway { version } }',
+            'query Q { circleWalletsGateway { version } } query Q { circleWalletsGateway { version } }',
           ),
         },
         { weight: 1, arbitrary: wrongType },

@@ -200,7 +200,7 @@ describe('findings of the fuzzers', () => {
   it.each([
     [
       'a selection set nested 5,000 deep',
-      `{${'gateway {'.repeat(5_000)}version${'}'.repeat(5_000)}}`,
+      `{${'circleWalletsGateway {'.repeat(5_000)}version${'}'.repeat(5_000)}}`,
     ],
     [
       'a list literal nested 5,000 deep',

@@ -16,7 +16,10 @@ describe('the request body limit', () => {
 
   it('lets a body under the limit through', async () => {
     const padding = ' '.repeat(3_000);
-    const answer = await post(gateway.graphqlUrl, `{"query":"{ gateway { version } }"${padding}}`);
+    const answer = await post(
+      gateway.graphqlUrl,
+      `{"query":"{ circleWalletsGateway { version } }"${padding}}`,
+    );
     expect(answer.status).toBe(200);
     expect(answer.json.errors).toBeUndefined();
   });
@@ -26,7 +29,7 @@ describe('the request body limit', () => {
     const { status, raw } = await rawExchange(
       gateway.graphqlUrl,
       head('Content-Length: 10000000\r\n'),
-      ['{"query":"{ gateway { version } }"'],
+      ['{"query":"{ circleWalletsGateway { version } }"'],
       { timeoutMs: 3_000 },
     );
     expect(status).toBe(413);
@@ -40,7 +43,10 @@ describe('the request body limit', () => {
 
   it('answers 413 to a chunked body once the bytes streamed pass the limit', async () => {
     const piece = ' '.repeat(1_024);
-    const chunks = [chunk('{"query":"{ gateway { version } }"'), ...Array(64).fill(chunk(piece))];
+    const chunks = [
+      chunk('{"query":"{ circleWalletsGateway { version } }"'),
+      ...Array(64).fill(chunk(piece)),
+    ];
     chunks.push(chunk('}'), '0\r\n\r\n');
     const { status, raw } = await rawExchange(
       gateway.graphqlUrl,
@@ -54,7 +60,7 @@ describe('the request body limit', () => {
 
   it('lets a chunked body under the limit through', async () => {
     const chunks = [
-      chunk('{"query":"{ gateway { version } }"'),
+      chunk('{"query":"{ circleWalletsGateway { version } }"'),
       chunk(' '.repeat(1_000)),
       chunk('}'),
     ];

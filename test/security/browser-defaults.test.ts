@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post, read, startTestGateway, type TestGateway } from './support.js';
 
-const query = '{ gateway { version } }';
+const query = '{ circleWalletsGateway { version } }';
 
 describe('browser-facing defaults', () => {
   let gateway: TestGateway;
@@ -56,7 +56,9 @@ describe('browser-facing defaults', () => {
     it('lets fetch with content-type application/json, and a GET with the header, through', async () => {
       const answer = await post(gateway.graphqlUrl, { query });
       expect(answer.status).toBe(200);
-      expect(answer.json.data).toMatchObject({ gateway: { version: expect.any(String) } });
+      expect(answer.json.data).toMatchObject({
+        circleWalletsGateway: { version: expect.any(String) },
+      });
       const get = await fetch(`${gateway.graphqlUrl}?query=${encodeURIComponent(query)}`, {
         headers: { 'x-graphql-yoga-csrf': '1' },
       });

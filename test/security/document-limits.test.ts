@@ -28,7 +28,9 @@ describe('document limits', () => {
   };
 
   it('lets the contract operations and GraphiQL-sized queries through', async () => {
-    const answer = await post(gateway.graphqlUrl, { query: '{ gateway { version simulated } }' });
+    const answer = await post(gateway.graphqlUrl, {
+      query: '{ circleWalletsGateway { version simulated } }',
+    });
     expect(answer.status).toBe(200);
     expect(answer.json.errors).toBeUndefined();
     const introspection = await post(gateway.graphqlUrl, {
@@ -45,37 +47,46 @@ describe('document limits', () => {
   it('refuses a document deeper than MAX_DEPTH with reason MAX_DEPTH', async () => {
     // Fragment spreads count as a level each: 3 + 5 spreads = depth 8 > 6.
     const query = `
-      query { gateway { ...A } }
-      fragment A on GatewayInfo { ...B }
-      fragment B on GatewayInfo { ...C }
-      fragment C on GatewayInfo { ...D }
-      fragment D on GatewayInfo { ...E }
-      fragment E on GatewayInfo { version }`;
+      query { circleWalletsGateway { ...A } }
+      fragment A on CircleWalletsGatewayInfo { ...B }
+      fragment B on CircleWalletsGatewayInfo { ...C }
+      fragment C on CircleWalletsGatewayInfo { ...D }
+      fragment D on CircleWalletsGatewayInfo { ...E }
+      fragment E on CircleWalletsGatewayInfo { version }`;
     const answer = await refused({ query }, 'MAX_DEPTH');
     expect(answer.json.errors?.[0]?.message).toMatch(/depth limit of 6/);
   });
 
   it('refuses more aliases than MAX_ALIASES with reason MAX_ALIASES', async () => {
-    const aliases = Array.from({ length: 11 }, (_, i) => `a${i}: gateway { version }`).join(' ');
+    const aliases = Array.from(
+      { length: 11 },
+      (_, i) => `a${i}: circleWalletsGateway { version }`,
+    ).join(' ');
     await refused({ query: `{ ${aliases} }` }, 'MAX_ALIASES');
-    const ten = Array.from({ length: 10 }, (_, i) => `a${i}: gateway { version }`).join(' ');
+    const ten = Array.from(
+      { length: 10 },
+      (_, i) => `a${i}: circleWalletsGateway { version }`,
+    ).join(' ');
     expect((await post(gateway.graphqlUrl, { query: `{ ${ten} }` })).status).toBe(200);
   });
 
   it('refuses more tokens than MAX_TOKENS with reason MAX_TOKENS, before parsing', async () => {
     const fields = 'version '.repeat(1_100);
-    await refused({ query: `{ gateway { ${fields} } }` }, 'MAX_TOKENS');
+    await refused({ query: `{ circleWalletsGateway { ${fields} } }` }, 'MAX_TOKENS');
   });
 
   it('refuses more directives than MAX_DIRECTIVES with reason MAX_DIRECTIVES', async () => {
     const directives = '@include(if: true) '.repeat(11);
-    await refused({ query: `{ gateway { version ${directives} } }` }, 'MAX_DIRECTIVES');
+    await refused(
+      { query: `{ circleWalletsGateway { version ${directives} } }` },
+      'MAX_DIRECTIVES',
+    );
   });
 
   it('refuses a document over MAX_COST with reason MAX_COST', async () => {
     // Width within the token limit: repeated fields merge at execution but are costed one by one.
     const fields = Array.from({ length: 150 }, () => 'version simulated').join(' ');
-    const query = `{ gateway { ${fields} } gateway { ${fields} } gateway { ${fields} } }`;
+    const query = `{ circleWalletsGateway { ${fields} } circleWalletsGateway { ${fields} } circleWalletsGateway { ${fields} } }`;
     const tokens = query.split(/\s+/).length;
     expect(tokens).toBeLessThan(1_000);
     await refused({ query }, 'MAX_COST');
@@ -110,8 +121,8 @@ describe('document limits', () => {
 
   it('refuses a batch (a JSON array body)', async () => {
     const answer = await post(gateway.graphqlUrl, [
-      { query: '{ gateway { version } }' },
-      { query: '{ gateway { version } }' },
+      { query: '{ circleWalletsGateway { version } }' },
+      { query: '{ circleWalletsGateway { version } }' },
     ]);
     expect(answer.status).toBe(400);
     expect(answer.json.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });

@@ -28,7 +28,7 @@ describe('production mode (NODE_ENV=production)', () => {
   });
 
   const introspect = (url: string) => post(url, { query: getIntrospectionQuery() });
-  const typo = (url: string) => post(url, { query: '{ gateway { versio } }' });
+  const typo = (url: string) => post(url, { query: '{ circleWalletsGateway { versio } }' });
   const page = (url: string) => fetch(url, { headers: { accept: 'text/html' } });
 
   it('turns introspection, GraphiQL and field suggestions off', async () => {
@@ -45,7 +45,7 @@ describe('production mode (NODE_ENV=production)', () => {
     ).toBe(400);
     // __typename is not introspection.
     const typename = await post(gateway.graphqlUrl, {
-      query: '{ __typename gateway { version } }',
+      query: '{ __typename circleWalletsGateway { version } }',
     });
     expect(typename.json.errors).toBeUndefined();
 
@@ -55,7 +55,7 @@ describe('production mode (NODE_ENV=production)', () => {
 
     const suggestion = await typo(gateway.graphqlUrl);
     expect(suggestion.json.errors?.[0]?.message).toBe(
-      'Cannot query field "versio" on type "GatewayInfo".',
+      'Cannot query field "versio" on type "CircleWalletsGatewayInfo".',
     );
     expect(suggestion.text).not.toContain('Did you mean');
   });

@@ -41,7 +41,7 @@ describe('rate limits over HTTP', () => {
   afterAll(async () => {
     await Promise.all(gateways.map((gateway) => gateway.close()));
   });
-  const query = { query: '{ gateway { version } }' };
+  const query = { query: '{ circleWalletsGateway { version } }' };
 
   it('refuses an address past its burst with 429, RATE_LIMITED, retryAfter and Retry-After', async () => {
     const gateway = await start({

@@ -37,7 +37,9 @@ describe('trusted documents (TRUSTED_DOCUMENTS=true)', () => {
   it('runs a manifest document named by documentId, executing the stored text', async () => {
     const answer = await post(gateway.graphqlUrl, { documentId: hashOf(GatewayInfoDocument) });
     expect(answer.status).toBe(200);
-    expect(answer.json.data).toEqual({ gateway: { simulated: true, version: expect.any(String) } });
+    expect(answer.json.data).toEqual({
+      circleWalletsGateway: { simulated: true, version: expect.any(String) },
+    });
   });
 
   it("runs one named by Apollo's extensions.persistedQuery.sha256Hash", async () => {
@@ -45,7 +47,7 @@ describe('trusted documents (TRUSTED_DOCUMENTS=true)', () => {
     const answer = await post(gateway.graphqlUrl, {
       extensions: { persistedQuery: { version: 1, sha256Hash } },
     });
-    expect(answer.json.data).toMatchObject({ gateway: { simulated: true } });
+    expect(answer.json.data).toMatchObject({ circleWalletsGateway: { simulated: true } });
   });
 
   it('refreshes a session by documentId with variables', async () => {
@@ -67,12 +69,14 @@ describe('trusted documents (TRUSTED_DOCUMENTS=true)', () => {
   it('accepts the text of a manifest document, however it is formatted or its fields ordered', async () => {
     const answer = await post(gateway.graphqlUrl, { query: print(GatewayInfoDocument) });
     expect(answer.status).toBe(200);
-    expect(answer.json.data).toMatchObject({ gateway: { simulated: true } });
+    expect(answer.json.data).toMatchObject({ circleWalletsGateway: { simulated: true } });
   });
 
   it('refuses any other document, introspection included', async () => {
-    await untrusted({ query: '{ gateway { version } }' });
-    await untrusted({ query: 'query GatewayInfo { gateway { simulated version __typename } }' });
+    await untrusted({ query: '{ circleWalletsGateway { version } }' });
+    await untrusted({
+      query: 'query GatewayInfo { circleWalletsGateway { simulated version __typename } }',
+    });
     await untrusted({ query: getIntrospectionQuery() });
   });
 
@@ -87,7 +91,7 @@ describe('trusted documents (TRUSTED_DOCUMENTS=true)', () => {
   it('is off by default: any valid document runs', async () => {
     const open = await startTestGateway({ LOG_LEVEL: 'silent' });
     try {
-      const answer = await post(open.graphqlUrl, { query: '{ gateway { version } }' });
+      const answer = await post(open.graphqlUrl, { query: '{ circleWalletsGateway { version } }' });
       expect(answer.json.errors).toBeUndefined();
     } finally {
       await open.close();

@@ -82,8 +82,10 @@ describe.each(SETUPS)('the gateway stitched with another schema, %s', (_name, se
   });
 
   it('answers fields of both schemas in one query', async () => {
-    const { body } = await send('{ greeting gateway { simulated } }');
-    expect(body).toEqual({ data: { greeting: 'hello', gateway: { simulated: true } } });
+    const { body } = await send('{ greeting circleWalletsGateway { simulated } }');
+    expect(body).toEqual({
+      data: { greeting: 'hello', circleWalletsGateway: { simulated: true } },
+    });
   });
 
   it('refreshes, then reports the reused refresh token as REFRESH_REJECTED with its upstream details', async () => {
