@@ -7,23 +7,18 @@ import {
   type Plugin,
   type YogaServerInstance,
 } from 'graphql-yoga';
-import { validate as isUuid, v4 as uuidv4 } from 'uuid';
 import { useAcceptCheck } from './accept-check-plugin.js';
 import type { CircleClient } from './circle/client.js';
-import { UserTokenCache } from './circle/user-token-cache.js';
-import { createUserTokenService, type RefreshInput } from './circle/user-token-service.js';
+import type { UserTokenCache } from './circle/user-token-cache.js';
 import { normalizeResult, useErrorCodes } from './error-codes-plugin.js';
 import { createFastPath, useFastPathLearning } from './fast-path.js';
 import { createLogger, type Logger } from './logger.js';
 import { type Metrics, useMetrics, useMetricsEndpoint } from './metrics.js';
+import { createRefreshContextFactory, requestIdFor } from './refresh-context.js';
 import type { GatewayContext } from './schema/context.js';
 import { schema } from './schema/index.js';
 import { hideFieldSuggestions } from './security/field-suggestions.js';
-import {
-  createGatewaySecurity,
-  type RefreshCaller,
-  type SecurityOptions,
-} from './security/gateway-security.js';
+import { createGatewaySecurity, type SecurityOptions } from './security/gateway-security.js';
 import { GatewayRefusal, refusalResponse } from './security/refusal.js';
 import type { AuthorizeUserId } from './security/user-id-authorization.js';
 import { getSubgraph } from './subgraph-builder.js';
@@ -137,10 +132,6 @@ const PLACEHOLDER_VARIABLES = {
 export function createGateway(options: GatewayOptions): Gateway {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger();
-  const mutationDeadlineMs = options.mutationDeadlineMs ?? 10_000;
-  if (!Number.isFinite(mutationDeadlineMs) || mutationDeadlineMs <= 0) {
-    throw new RangeError('mutationDeadlineMs must be a positive number');
-  }
   const graphqlEndpoint = options.graphqlEndpoint ?? '/graphql';
   const security = createGatewaySecurity(options.security ?? {}, {
     graphqlEndpoint,
@@ -148,10 +139,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
     now,
   });
-  const userTokens = createUserTokenService({
+  // What resolvers see, for Yoga's requests and the fast path's alike.
+  const createContext = createRefreshContextFactory({
     client: options.client,
-    cache: options.userTokenCache ?? new UserTokenCache({ now }),
-    now,
+    logger,
+    beforeRefresh: security.beforeRefresh,
+    userTokenCache: options.userTokenCache,
+    mutationDeadlineMs: options.mutationDeadlineMs,
+    gatewayInfo: { version: VERSION, simulated: options.simulated ?? false },
     onCoalesced:
       options.metrics || options.onCoalesced
         ? () => {
@@ -159,13 +154,10 @@ export function createGateway(options: GatewayOptions): Gateway {
             options.onCoalesced?.();
           }
         : undefined,
+    now,
   });
-  const gatewayInfo = { version: VERSION, simulated: options.simulated ?? false };
   let draining = false;
 
-  // One id per HTTP request: the caller's X-Request-Id when it is a UUID, else a new one.
-  const requestIdFor = (given: string | null | undefined): string =>
-    given && isUuid(given) ? given : uuidv4();
   const requestIds = new WeakMap<Request, string>();
   const requestIdOf = (request: Request): string => {
     let id = requestIds.get(request);
@@ -174,49 +166,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       requestIds.set(request, id);
     }
     return id;
-  };
-
-  // What resolvers see, for Yoga's requests and the fast path's alike.
-  const createContext = (requestId: string, caller: RefreshCaller): GatewayContext => {
-    const log = logger.child({ requestId });
-    let scope: ReturnType<typeof userTokens.forRequest> | undefined;
-    return {
-      requestId,
-      gatewayInfo,
-      log,
-      async refreshUserToken(input: RefreshInput) {
-        scope ??= userTokens.forRequest({
-          deadline: now() + mutationDeadlineMs,
-          // No abort when the caller goes away: a refresh that reached Circle has rotated the
-          // refresh token, and a coalesced caller (another tab) still needs its answer. The
-          // mutation's deadline bounds the call instead.
-          requestId,
-        });
-        const started = performance.now();
-        const path = input.user.userId !== undefined ? 'userId' : 'userToken';
-        try {
-          // Device rate limit and the userId policy: refused here, Circle is never called.
-          const check = security.beforeRefresh(caller, input);
-          if (check) await check;
-          const outcome = await scope.refresh(input);
-          log.info('refreshUserToken', {
-            path,
-            outcome: 'ok',
-            coalesced: outcome.coalesced,
-            upstreamRequestId: outcome.requestId,
-            durationMs: Math.round(performance.now() - started),
-          });
-          return outcome;
-        } catch (error) {
-          log.warn('refreshUserToken', {
-            path,
-            outcome: (error as { code?: string }).code ?? 'UNEXPECTED',
-            durationMs: Math.round(performance.now() - started),
-          });
-          throw error;
-        }
-      },
-    };
   };
 
   const graphiql = options.graphiql ?? {};

@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { type CircleClient, createCircleClient } from './circle/client.js';
 import { UserTokenCache } from './circle/user-token-cache.js';
 import type { Config } from './config.js';
-import { createGateway, type Gateway } from './gateway.js';
-import { createLogger, type Logger } from './logger.js';
+import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
+import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { resolveToggle, securityOptionsFromConfig } from './security/from-config.js';
+import type { RateLimitStore } from './security/rate-limit.js';
 import { type RunningSimulator, startCircleSimulator } from './simulator/index.js';
 
 /** The API key the gateway uses with its embedded simulator: well-formed, and good for nothing else. */
@@ -29,13 +30,30 @@ export interface RunningGateway {
 }
 
 /**
+ * The hooks `createGateway` takes that a Config cannot say (code, not settings): `authorizeUserId`,
+ * `userTokenCache`, `onCoalesced`, `plugins`... Whatever the Config sets (client, limits, GraphiQL,
+ * metrics) is not here; `rateLimitStore` replaces only the store of the configured limits.
+ */
+export type GatewayServerOptions = Omit<
+  Partial<GatewayOptions>,
+  'client' | 'mutationDeadlineMs' | 'fastPath' | 'simulated' | 'security' | 'graphiql' | 'metrics'
+> & {
+  /**
+   * Where the rate limits keep their buckets (e.g. one shared by every instance).
+   * @default the bounded in-memory store (one process)
+   */
+  rateLimitStore?: RateLimitStore;
+};
+
+/**
  * Starts the whole product from a Config: the simulator when there is no API key, the Circle
  * client, the gateway, the HTTP server.
  */
 export async function startGatewayServer(
   config: Config,
-  options: { logger?: Logger } = {},
+  options: GatewayServerOptions = {},
 ): Promise<RunningGateway> {
+  const { rateLimitStore, ...hooks } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   let simulator: RunningSimulator | undefined;
   let demoSession: Record<string, string> | undefined;
@@ -95,7 +113,12 @@ export async function startGatewayServer(
     },
   });
 
+  const security = securityOptionsFromConfig(config);
+  if (rateLimitStore && security.rateLimits) {
+    security.rateLimits = { ...security.rateLimits, store: rateLimitStore };
+  }
   const gateway = createGateway({
+    ...hooks,
     client,
     logger,
     // Always counted (the client's observer feeds it); served only when METRICS says so.
@@ -107,7 +130,7 @@ export async function startGatewayServer(
     mutationDeadlineMs: config.mutationDeadlineMs,
     fastPath: config.fastPath,
     simulated: simulator !== undefined,
-    security: securityOptionsFromConfig(config),
+    security,
     graphiql: !resolveToggle(config.graphiql, config.production)
       ? false
       : demoSession
