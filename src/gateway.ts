@@ -115,6 +115,11 @@ export interface Gateway {
   handleNodeRequest(req: IncomingMessage, res: ServerResponse): void;
   /** The fast path's counters (zero when it is off). */
   fastPathStats(): { documents: number; served: number };
+  /**
+   * Report not ready (GET /ready 503) but keep serving: the load balancer's cue to stop sending
+   * new requests before `drain()` refuses them.
+   */
+  unready(): void;
   /** Stop taking new GraphQL requests (503) and report not ready; in-flight ones finish. */
   drain(): void;
   readonly draining: boolean;
@@ -157,6 +162,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     now,
   });
   let draining = false;
+  let unready = false;
 
   const requestIds = new WeakMap<Request, string>();
   const requestIdOf = (request: Request): string => {
@@ -215,7 +221,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         : []),
       useDrain(() => draining),
       useReadiness(
-        () => draining,
+        () => draining || unready,
         () => options.client.status(),
       ),
       ...security.plugins,
@@ -263,6 +269,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     yoga,
     handleNodeRequest,
     fastPathStats: () => fastPath?.stats() ?? { documents: 0, served: 0 },
+    unready() {
+      unready = true;
+    },
     drain() {
       draining = true;
     },

@@ -25,7 +25,10 @@ export interface RunningGateway {
   demoSession: Record<string, string> | undefined;
   /** The metrics served at GET /metrics. */
   metrics: Metrics;
-  /** Drains, waits for in-flight requests up to the shutdown timeout, then closes everything. */
+  /**
+   * Reports unready for the shutdown delay while serving, drains, waits for in-flight requests up
+   * to the shutdown timeout, then closes everything.
+   */
   close(): Promise<void>;
 }
 
@@ -170,6 +173,12 @@ export async function startGatewayServer(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      // Unready first, still serving: the load balancer sees /ready fail and stops sending
+      // before the listener closes (Kubernetes keeps routing for a moment after SIGTERM).
+      if (config.shutdownDelayMs > 0) {
+        gateway.unready();
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+      }
       gateway.drain();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
