@@ -1,17 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ExecutionResult, GraphQLError } from 'graphql';
-import {
-  createYoga,
-  type GraphiQLOptions,
-  maskError,
-  type Plugin,
-  type YogaServerInstance,
-} from 'graphql-yoga';
+import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { useAcceptCheck } from './accept-check-plugin.js';
 import type { CircleClient } from './circle/client.js';
 import type { UserTokenCache } from './circle/user-token-cache.js';
 import { normalizeResult, useErrorCodes } from './error-codes-plugin.js';
 import { createFastPath, useFastPathLearning } from './fast-path.js';
+import { createGraphiQLPage, isGraphiQLAsset } from './graphiql-page.js';
 import { createLogger, type Logger } from './logger.js';
 import { type Metrics, useMetrics, useMetricsEndpoint } from './metrics.js';
 import { createRefreshContextFactory, requestIdFor } from './refresh-context.js';
@@ -181,6 +176,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     2,
   );
   const fastPathOn = options.fastPath ?? true;
+  const graphiqlPage = createGraphiQLPage();
   const executableSchema = options.subgraph ? getSubgraph().schema : schema;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema: executableSchema,
@@ -196,7 +192,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       maskError: (error, message) => maskError(error, message, false),
     },
     // Wrapped so the page's inline script gets its own CSP hash.
-    renderGraphiQL: security.renderGraphiQL(renderGraphiQLOnDemand),
+    renderGraphiQL: security.renderGraphiQL(graphiqlPage.render),
     cors: security.cors,
     graphiql:
       graphiql === false
@@ -225,6 +221,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         () => options.client.status(),
       ),
       ...security.plugins,
+      // GraphiQL's script, styles and icon, hashed, compressed and cacheable (src/graphiql-page.ts).
+      ...(graphiql === false ? [] : [graphiqlPage.plugin]),
       // Yoga's execute hands the fast path the documents it has validated.
       ...(fastPathOn ? [useFastPathLearning() as Plugin] : []),
       useAcceptCheck(graphqlEndpoint),
@@ -279,15 +277,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       return draining;
     },
   };
-}
-
-/**
- * GraphiQL's self-hosted bundle is tens of megabytes of strings: loaded on the first page view,
- * not at start, so an instance that never serves it (production) never holds it.
- */
-async function renderGraphiQLOnDemand(options: GraphiQLOptions): Promise<string> {
-  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
-  return renderGraphiQL(options);
 }
 
 /** Yoga's own log calls, reduced to what is safe: an error's name and code, never its message. */
@@ -358,7 +347,7 @@ function useResponseHeaders(requestIdOf: (request: Request) => string): Plugin {
   return {
     onResponse({ request, response }) {
       const type = response.headers.get('content-type') ?? '';
-      if (type.startsWith('text/html')) return;
+      if (type.startsWith('text/html') || isGraphiQLAsset(response)) return;
       // Results may carry user tokens: no cache anywhere may keep them.
       response.headers.set('cache-control', 'no-store');
       response.headers.set('x-request-id', requestIdOf(request));
