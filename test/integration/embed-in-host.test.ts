@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import SchemaBuilder from '@pothos/core';
 import { createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHostYoga } from '../../examples/embed-in-host.js';
 import {
   addRefreshUserToken,
   type CircleClient,
@@ -205,5 +207,50 @@ describe('refreshUserToken embedded in a host Yoga server', () => {
       message: 'Unexpected error.',
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     });
+  });
+});
+
+describe('examples/embed-in-host.ts', () => {
+  it('is shown as it is in docs/embedding.md', () => {
+    const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
+    expect(read('../../docs/embedding.md')).toContain(
+      read('../../examples/embed-in-host.ts').trim(),
+    );
+  });
+
+  it('refreshes through the example host, and refuses a userId its session does not name', async () => {
+    const simulator = await startCircleSimulator();
+    const client = createCircleClient({ apiKey: SIMULATOR_API_KEY, baseUrl: simulator.url });
+    const server = createServer(createHostYoga(client));
+    try {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+      const session = simulator.simulator.createSession();
+      const refresh = async (user: Record<string, string>, sessionUser: string) => {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-session-user': sessionUser },
+          body: JSON.stringify({
+            query: REFRESH,
+            variables: {
+              input: { user, deviceId: session.deviceId, refreshToken: session.refreshToken },
+            },
+          }),
+        });
+        return (await response.json()) as {
+          data?: { refreshUserToken: { userId: string } } | null;
+          errors?: Array<{ extensions: { code: string } }>;
+        };
+      };
+      const refused = await refresh({ userId: session.userId }, 'someone-else');
+      expect(refused.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+      const allowed = await refresh({ userId: session.userId }, session.userId);
+      expect(allowed.errors).toBeUndefined();
+      expect(allowed.data?.refreshUserToken.userId).toBe(session.userId);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await client.close();
+      await simulator.close();
+    }
   });
 });
