@@ -126,10 +126,12 @@ export async function startGatewayServer(
     logger,
     // Always counted (the client's observer feeds it); served only when METRICS says so.
     ...(config.metrics ? { metrics } : {}),
-    userTokenCache: new UserTokenCache({
-      maxEntries: config.userTokenCacheMaxEntries,
-      ttlMs: config.userTokenCacheTtlMs,
-    }),
+    userTokenCache:
+      hooks.userTokenCache ??
+      new UserTokenCache({
+        maxEntries: config.userTokenCacheMaxEntries,
+        ttlMs: config.userTokenCacheTtlMs,
+      }),
     mutationDeadlineMs: config.mutationDeadlineMs,
     fastPath: config.fastPath,
     simulated: simulator !== undefined,

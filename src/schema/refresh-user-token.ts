@@ -1,4 +1,4 @@
-import SchemaBuilder, { type SchemaTypes } from '@pothos/core';
+import type { SchemaTypes } from '@pothos/core';
 import { GraphQLError, responsePathAsArray } from 'graphql';
 import type { GatewayBuilder } from './builder.js';
 import { refreshContextOf } from './context.js';
@@ -24,7 +24,8 @@ const unexpected = () =>
 export function addRefreshUserToken<Types extends SchemaTypes>(
   hostBuilder: PothosSchemaTypes.SchemaBuilder<Types>,
 ): void {
-  if (!(hostBuilder instanceof SchemaBuilder)) {
+  // Duck-typed, not instanceof: a host may have its own copy of @pothos/core.
+  if (typeof (hostBuilder as { mutationField?: unknown } | null)?.mutationField !== 'function') {
     throw new TypeError('addRefreshUserToken needs a Pothos SchemaBuilder');
   }
   // The host's builder seen through the gateway's types: every field below spells out its
