@@ -309,7 +309,7 @@ export const SETTINGS = [
     env: 'SHUTDOWN_DELAY_MS',
     default: 0,
     description:
-      'On SIGTERM, report unready (GET /ready 503) but keep serving this long, so the load balancer stops sending first; then drain.',
+      'On SIGTERM, answer GET /ready with 503 but keep serving this long before draining, so load balancers stop sending first.',
     parse: integer(0, 600_000),
   }),
   setting({
