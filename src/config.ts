@@ -3,7 +3,7 @@
  * meaning), parsed and checked at start, and every problem is reported at once.
  */
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isWellFormedApiKey } from './circle/client.js';
 import type { LogLevel } from './logger.js';
 import { parseAddressList } from './security/client-address.js';
@@ -16,6 +16,8 @@ import {
 export interface Config {
   /** Undefined: run against the embedded simulator. */
   circleApiKey: string | undefined;
+  /** Where the API key was read from (CIRCLE_API_KEY_FILE), if from a file. */
+  circleApiKeyFile: string | undefined;
   circleBaseUrl: string;
   host: string;
   port: number;
@@ -38,6 +40,7 @@ export interface Config {
   userTokenCacheMaxEntries: number;
   userTokenCacheTtlMs: number;
   shutdownTimeoutMs: number;
+  shutdownDelayMs: number;
   workers: number;
   maxBodyBytes: number;
   maxDepth: number;
@@ -138,6 +141,14 @@ const setting = <K extends keyof Config>(s: Setting<K>) => s;
 
 /** Every setting the gateway reads. The README's table lists each (a test checks it). */
 export const SETTINGS = [
+  setting({
+    key: 'circleApiKeyFile',
+    env: 'CIRCLE_API_KEY_FILE',
+    default: undefined,
+    description:
+      'A file holding the API key (a mounted secret), instead of CIRCLE_API_KEY; one trailing newline is ignored.',
+    parse: text,
+  }),
   setting({
     key: 'circleBaseUrl',
     env: 'CIRCLE_BASE_URL',
@@ -296,6 +307,14 @@ export const SETTINGS = [
     env: 'SHUTDOWN_TIMEOUT_MS',
     default: 15_000,
     description: 'On SIGTERM/SIGINT, longest wait for in-flight requests before exiting.',
+    parse: integer(0, 600_000),
+  }),
+  setting({
+    key: 'shutdownDelayMs',
+    env: 'SHUTDOWN_DELAY_MS',
+    default: 0,
+    description:
+      'On SIGTERM, answer GET /ready with 503 but keep serving this long before draining, so load balancers stop sending first.',
     parse: integer(0, 600_000),
   }),
   setting({
@@ -477,6 +496,27 @@ export const SETTINGS = [
   }),
 ] as const;
 
+/**
+ * A secret from a file (a Docker or Kubernetes secret mount). Problems name the setting and the
+ * path, never the content.
+ */
+function readSecretFile(path: string, name: string, problems: string[]): string | undefined {
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    problems.push(`${name} names a file that cannot be read (${path}: ${String(code ?? 'error')})`);
+    return undefined;
+  }
+  const value = content.replace(/\r?\n$/, '');
+  if (value.trim() === '') {
+    problems.push(`${name} names an empty file (${path})`);
+    return undefined;
+  }
+  return value;
+}
+
 /** Reads and checks every setting; throws one ConfigError that lists every problem. */
 export function readConfig(env: Record<string, string | undefined>): Config {
   const problems: string[] = [];
@@ -495,11 +535,19 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     }
   }
   const production = env.NODE_ENV === 'production';
-  const apiKey = env.CIRCLE_API_KEY?.trim() || undefined;
+  let apiKey = env.CIRCLE_API_KEY?.trim() || undefined;
+  const keyFile = values.circleApiKeyFile as string | undefined;
+  if (keyFile !== undefined) {
+    if (apiKey !== undefined) {
+      problems.push('CIRCLE_API_KEY and CIRCLE_API_KEY_FILE are both set: set only one');
+    } else {
+      apiKey = readSecretFile(keyFile, 'CIRCLE_API_KEY_FILE', problems);
+    }
+  }
   if (apiKey !== undefined && !isWellFormedApiKey(apiKey)) {
     // The value itself is a secret, so it is never echoed.
     problems.push(
-      'CIRCLE_API_KEY must have the form TEST_API_KEY:ID:SECRET or LIVE_API_KEY:ID:SECRET',
+      `${keyFile === undefined ? 'CIRCLE_API_KEY' : "CIRCLE_API_KEY_FILE's content"} must have the form TEST_API_KEY:ID:SECRET or LIVE_API_KEY:ID:SECRET`,
     );
   }
   if (apiKey === undefined && production) {

@@ -22,7 +22,8 @@ const ALLOWED_EXTENSIONS = new Set([
 const ECHOED_VALUE =
   /^(Variable "\$[^"]+") got invalid value [\s\S]*?(?: at "([^"]+)")?; ([\s\S]*)$/;
 
-function withoutEchoedInput(message: string): string {
+/** The message without the caller's value that graphql-js quotes in a coercion error. */
+export function withoutEchoedInput(message: string): string {
   if (!message.includes(' got invalid value ')) return message;
   const match = ECHOED_VALUE.exec(message);
   if (!match) return 'A variable has an invalid value.';

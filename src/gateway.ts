@@ -1,29 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ExecutionResult, GraphQLError } from 'graphql';
-import {
-  createYoga,
-  type GraphiQLOptions,
-  maskError,
-  type Plugin,
-  type YogaServerInstance,
-} from 'graphql-yoga';
-import { validate as isUuid, v4 as uuidv4 } from 'uuid';
+import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { useAcceptCheck } from './accept-check-plugin.js';
 import type { CircleClient } from './circle/client.js';
-import { UserTokenCache } from './circle/user-token-cache.js';
-import { createUserTokenService, type RefreshInput } from './circle/user-token-service.js';
+import type { UserTokenCache } from './circle/user-token-cache.js';
 import { normalizeResult, useErrorCodes } from './error-codes-plugin.js';
 import { createFastPath, useFastPathLearning } from './fast-path.js';
+import { createGraphiQLPage, isGraphiQLAsset } from './graphiql-page.js';
 import { createLogger, type Logger } from './logger.js';
 import { type Metrics, useMetrics, useMetricsEndpoint } from './metrics.js';
+import { createRefreshContextFactory, requestIdFor } from './refresh-context.js';
 import type { GatewayContext } from './schema/context.js';
 import { schema } from './schema/index.js';
 import { hideFieldSuggestions } from './security/field-suggestions.js';
-import {
-  createGatewaySecurity,
-  type RefreshCaller,
-  type SecurityOptions,
-} from './security/gateway-security.js';
+import { createGatewaySecurity, type SecurityOptions } from './security/gateway-security.js';
 import { GatewayRefusal, refusalResponse } from './security/refusal.js';
 import type { AuthorizeUserId } from './security/user-id-authorization.js';
 import { getSubgraph } from './subgraph-builder.js';
@@ -120,6 +110,11 @@ export interface Gateway {
   handleNodeRequest(req: IncomingMessage, res: ServerResponse): void;
   /** The fast path's counters (zero when it is off). */
   fastPathStats(): { documents: number; served: number };
+  /**
+   * Report not ready (GET /ready 503) but keep serving: the load balancer's cue to stop sending
+   * new requests before `drain()` refuses them.
+   */
+  unready(): void;
   /** Stop taking new GraphQL requests (503) and report not ready; in-flight ones finish. */
   drain(): void;
   readonly draining: boolean;
@@ -137,10 +132,6 @@ const PLACEHOLDER_VARIABLES = {
 export function createGateway(options: GatewayOptions): Gateway {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger();
-  const mutationDeadlineMs = options.mutationDeadlineMs ?? 10_000;
-  if (!Number.isFinite(mutationDeadlineMs) || mutationDeadlineMs <= 0) {
-    throw new RangeError('mutationDeadlineMs must be a positive number');
-  }
   const graphqlEndpoint = options.graphqlEndpoint ?? '/graphql';
   const security = createGatewaySecurity(options.security ?? {}, {
     graphqlEndpoint,
@@ -148,10 +139,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
     now,
   });
-  const userTokens = createUserTokenService({
+  // What resolvers see, for Yoga's requests and the fast path's alike.
+  const createContext = createRefreshContextFactory({
     client: options.client,
-    cache: options.userTokenCache ?? new UserTokenCache({ now }),
-    now,
+    logger,
+    beforeRefresh: security.beforeRefresh,
+    userTokenCache: options.userTokenCache,
+    mutationDeadlineMs: options.mutationDeadlineMs,
+    gatewayInfo: { version: VERSION, simulated: options.simulated ?? false },
     onCoalesced:
       options.metrics || options.onCoalesced
         ? () => {
@@ -159,13 +154,11 @@ export function createGateway(options: GatewayOptions): Gateway {
             options.onCoalesced?.();
           }
         : undefined,
+    now,
   });
-  const gatewayInfo = { version: VERSION, simulated: options.simulated ?? false };
   let draining = false;
+  let unready = false;
 
-  // One id per HTTP request: the caller's X-Request-Id when it is a UUID, else a new one.
-  const requestIdFor = (given: string | null | undefined): string =>
-    given && isUuid(given) ? given : uuidv4();
   const requestIds = new WeakMap<Request, string>();
   const requestIdOf = (request: Request): string => {
     let id = requestIds.get(request);
@@ -176,49 +169,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     return id;
   };
 
-  // What resolvers see, for Yoga's requests and the fast path's alike.
-  const createContext = (requestId: string, caller: RefreshCaller): GatewayContext => {
-    const log = logger.child({ requestId });
-    let scope: ReturnType<typeof userTokens.forRequest> | undefined;
-    return {
-      requestId,
-      gatewayInfo,
-      log,
-      async refreshUserToken(input: RefreshInput) {
-        scope ??= userTokens.forRequest({
-          deadline: now() + mutationDeadlineMs,
-          // No abort when the caller goes away: a refresh that reached Circle has rotated the
-          // refresh token, and a coalesced caller (another tab) still needs its answer. The
-          // mutation's deadline bounds the call instead.
-          requestId,
-        });
-        const started = performance.now();
-        const path = input.user.userId !== undefined ? 'userId' : 'userToken';
-        try {
-          // Device rate limit and the userId policy: refused here, Circle is never called.
-          const check = security.beforeRefresh(caller, input);
-          if (check) await check;
-          const outcome = await scope.refresh(input);
-          log.info('refreshUserToken', {
-            path,
-            outcome: 'ok',
-            coalesced: outcome.coalesced,
-            upstreamRequestId: outcome.requestId,
-            durationMs: Math.round(performance.now() - started),
-          });
-          return outcome;
-        } catch (error) {
-          log.warn('refreshUserToken', {
-            path,
-            outcome: (error as { code?: string }).code ?? 'UNEXPECTED',
-            durationMs: Math.round(performance.now() - started),
-          });
-          throw error;
-        }
-      },
-    };
-  };
-
   const graphiql = options.graphiql ?? {};
   const exampleVariables = JSON.stringify(
     (graphiql !== false && graphiql.exampleVariables) || PLACEHOLDER_VARIABLES,
@@ -226,6 +176,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     2,
   );
   const fastPathOn = options.fastPath ?? true;
+  const graphiqlPage = createGraphiQLPage();
   const executableSchema = options.subgraph ? getSubgraph().schema : schema;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema: executableSchema,
@@ -241,7 +192,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       maskError: (error, message) => maskError(error, message, false),
     },
     // Wrapped so the page's inline script gets its own CSP hash.
-    renderGraphiQL: security.renderGraphiQL(renderGraphiQLOnDemand),
+    renderGraphiQL: security.renderGraphiQL(graphiqlPage.render),
     cors: security.cors,
     graphiql:
       graphiql === false
@@ -266,10 +217,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         : []),
       useDrain(() => draining),
       useReadiness(
-        () => draining,
+        () => draining || unready,
         () => options.client.status(),
       ),
       ...security.plugins,
+      // GraphiQL's script, styles and icon, hashed, compressed and cacheable (src/graphiql-page.ts).
+      ...(graphiql === false ? [] : [graphiqlPage.plugin]),
       // Yoga's execute hands the fast path the documents it has validated.
       ...(fastPathOn ? [useFastPathLearning() as Plugin] : []),
       useAcceptCheck(graphqlEndpoint),
@@ -314,6 +267,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     yoga,
     handleNodeRequest,
     fastPathStats: () => fastPath?.stats() ?? { documents: 0, served: 0 },
+    unready() {
+      unready = true;
+    },
     drain() {
       draining = true;
     },
@@ -321,15 +277,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       return draining;
     },
   };
-}
-
-/**
- * GraphiQL's self-hosted bundle is tens of megabytes of strings: loaded on the first page view,
- * not at start, so an instance that never serves it (production) never holds it.
- */
-async function renderGraphiQLOnDemand(options: GraphiQLOptions): Promise<string> {
-  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
-  return renderGraphiQL(options);
 }
 
 /** Yoga's own log calls, reduced to what is safe: an error's name and code, never its message. */
@@ -400,7 +347,7 @@ function useResponseHeaders(requestIdOf: (request: Request) => string): Plugin {
   return {
     onResponse({ request, response }) {
       const type = response.headers.get('content-type') ?? '';
-      if (type.startsWith('text/html')) return;
+      if (type.startsWith('text/html') || isGraphiQLAsset(response)) return;
       // Results may carry user tokens: no cache anywhere may keep them.
       response.headers.set('cache-control', 'no-store');
       response.headers.set('x-request-id', requestIdOf(request));

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   if (config.workers > 1 && cluster.isPrimary) {
-    superviseWorkers(config.workers, config.shutdownTimeoutMs, logger);
+    superviseWorkers(config.workers, config.shutdownDelayMs + config.shutdownTimeoutMs, logger);
     return;
   }
   const running = await startGatewayServer(config, { logger });
@@ -52,7 +52,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    const hardExit = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5_000);
+    const hardExit = setTimeout(
+      () => process.exit(1),
+      config.shutdownDelayMs + config.shutdownTimeoutMs + 5_000,
+    );
     hardExit.unref();
     running.close().then(
       () => {

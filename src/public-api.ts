@@ -45,10 +45,33 @@ export {
   useMetrics,
   useMetricsEndpoint,
 } from './metrics.js';
+export {
+  type RefreshUserTokenPluginContext,
+  type RefreshUserTokenPluginOptions,
+  useRefreshUserToken,
+} from './refresh-user-token-plugin.js';
 export type { GatewayContext } from './schema/context.js';
 export type { GatewayErrorCode } from './schema/errors.js';
 export { schema } from './schema/index.js';
-export { type RunningGateway, SIMULATOR_API_KEY, startGatewayServer } from './server.js';
+export { addRefreshUserToken } from './schema/refresh-user-token.js';
+export type { DocumentLimitsOptions } from './security/document-limits.js';
+export type { RateLimitOptions, SecurityOptions } from './security/gateway-security.js';
+export {
+  createMemoryRateLimitStore,
+  type MemoryRateLimitStore,
+  type MemoryRateLimitStoreOptions,
+  type RateLimitDecision,
+  type RateLimitStore,
+  type TokenBucketLimit,
+} from './security/rate-limit.js';
+export type { TrustedDocumentsOptions } from './security/trusted-documents.js';
+export type { AuthorizeUserId } from './security/user-id-authorization.js';
+export {
+  type GatewayServerOptions,
+  type RunningGateway,
+  SIMULATOR_API_KEY,
+  startGatewayServer,
+} from './server.js';
 export {
   type CircleSimulator,
   createCircleSimulator,

@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { type CircleClient, createCircleClient } from './circle/client.js';
 import { UserTokenCache } from './circle/user-token-cache.js';
 import type { Config } from './config.js';
-import { createGateway, type Gateway } from './gateway.js';
-import { createLogger, type Logger } from './logger.js';
+import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
+import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { resolveToggle, securityOptionsFromConfig } from './security/from-config.js';
+import type { RateLimitStore } from './security/rate-limit.js';
 import { type RunningSimulator, startCircleSimulator } from './simulator/index.js';
 
 /** The API key the gateway uses with its embedded simulator: well-formed, and good for nothing else. */
@@ -24,9 +25,28 @@ export interface RunningGateway {
   demoSession: Record<string, string> | undefined;
   /** The metrics served at GET /metrics. */
   metrics: Metrics;
-  /** Drains, waits for in-flight requests up to the shutdown timeout, then closes everything. */
+  /**
+   * Reports unready for the shutdown delay while serving, drains, waits for in-flight requests up
+   * to the shutdown timeout, then closes everything.
+   */
   close(): Promise<void>;
 }
+
+/**
+ * The hooks `createGateway` takes that a Config cannot say (code, not settings): `authorizeUserId`,
+ * `userTokenCache`, `onCoalesced`, `plugins`... Whatever the Config sets (client, limits, GraphiQL,
+ * metrics) is not here; `rateLimitStore` replaces only the store of the configured limits.
+ */
+export type GatewayServerOptions = Omit<
+  Partial<GatewayOptions>,
+  'client' | 'mutationDeadlineMs' | 'fastPath' | 'simulated' | 'security' | 'graphiql' | 'metrics'
+> & {
+  /**
+   * Where the rate limits keep their buckets (e.g. one shared by every instance).
+   * @default the bounded in-memory store (one process)
+   */
+  rateLimitStore?: RateLimitStore;
+};
 
 /**
  * Starts the whole product from a Config: the simulator when there is no API key, the Circle
@@ -34,8 +54,9 @@ export interface RunningGateway {
  */
 export async function startGatewayServer(
   config: Config,
-  options: { logger?: Logger } = {},
+  options: GatewayServerOptions = {},
 ): Promise<RunningGateway> {
+  const { rateLimitStore, ...hooks } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   let simulator: RunningSimulator | undefined;
   let demoSession: Record<string, string> | undefined;
@@ -95,20 +116,27 @@ export async function startGatewayServer(
     },
   });
 
+  const security = securityOptionsFromConfig(config);
+  if (rateLimitStore && security.rateLimits) {
+    security.rateLimits = { ...security.rateLimits, store: rateLimitStore };
+  }
   const gateway = createGateway({
+    ...hooks,
     client,
     logger,
     // Always counted (the client's observer feeds it); served only when METRICS says so.
     ...(config.metrics ? { metrics } : {}),
-    userTokenCache: new UserTokenCache({
-      maxEntries: config.userTokenCacheMaxEntries,
-      ttlMs: config.userTokenCacheTtlMs,
-    }),
+    userTokenCache:
+      hooks.userTokenCache ??
+      new UserTokenCache({
+        maxEntries: config.userTokenCacheMaxEntries,
+        ttlMs: config.userTokenCacheTtlMs,
+      }),
     mutationDeadlineMs: config.mutationDeadlineMs,
     fastPath: config.fastPath,
     subgraph: config.subgraph,
     simulated: simulator !== undefined,
-    security: securityOptionsFromConfig(config),
+    security,
     graphiql: !resolveToggle(config.graphiql, config.production)
       ? false
       : demoSession
@@ -148,6 +176,12 @@ export async function startGatewayServer(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      // Unready first, still serving: the load balancer sees /ready fail and stops sending
+      // before the listener closes (Kubernetes keeps routing for a moment after SIGTERM).
+      if (config.shutdownDelayMs > 0) {
+        gateway.unready();
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+      }
       gateway.drain();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

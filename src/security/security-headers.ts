@@ -14,15 +14,16 @@ export interface SecurityHeadersOptions {
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
- * GraphiQL is one self-hosted page: one inline script (allowed by its hash, so no other inline
- * script runs), inline styles (its editor injects <style> at run time), fonts and icons as data:
- * URLs, editor workers from blob: URLs, and fetches to this origin only.
+ * GraphiQL is one self-hosted page: its script and styles from this origin (src/graphiql-page.ts),
+ * one inline script (allowed by its hash, so no other inline script runs), inline styles (its
+ * editor injects <style> at run time), fonts and icons as data: URLs, editor workers from blob:
+ * URLs, and fetches to this origin only.
  */
 const graphiqlCsp = (scriptHashes: Iterable<string>) =>
   [
     "default-src 'none'",
-    `script-src ${[...scriptHashes].map((hash) => `'sha256-${hash}'`).join(' ')}`,
-    "style-src 'unsafe-inline'",
+    `script-src 'self' ${[...scriptHashes].map((hash) => `'sha256-${hash}'`).join(' ')}`,
+    "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self' data:",
     "connect-src 'self'",

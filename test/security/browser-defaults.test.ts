@@ -144,14 +144,14 @@ describe('browser-facing defaults', () => {
       expect(response.headers.get('strict-transport-security')).toBe('max-age=31536000');
     });
 
-    it("give GraphiQL a CSP that allows its own inline script by hash and nothing else's", async () => {
+    it("give GraphiQL a CSP that allows its own scripts (its origin's assets, its inline one by hash) and nothing else's", async () => {
       const response = await fetch(gateway.graphqlUrl, { headers: { accept: 'text/html' } });
       const html = await response.text();
       const csp = response.headers.get('content-security-policy') ?? '';
       const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? '');
       expect(scripts).toHaveLength(1);
       const hash = createHash('sha256').update(scripts[0]!).digest('base64');
-      expect(csp).toContain(`script-src 'sha256-${hash}'`);
+      expect(csp).toContain(`script-src 'self' 'sha256-${hash}'`);
       expect(csp).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
       expect(csp).toContain("connect-src 'self'");
       expect(csp).toContain('worker-src blob:');

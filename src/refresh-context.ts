@@ -1,0 +1,99 @@
+/**
+ * The context `refreshUserToken` resolves against, built one way for every server that runs it:
+ * the gateway's Yoga, its fast path, and a host's Yoga through `useRefreshUserToken`. The checks
+ * before the upstream call (device rate limit, userId policy) run inside it, so no server can
+ * skip them.
+ */
+import { validate as isUuid, v4 as uuidv4 } from 'uuid';
+import type { CircleClient } from './circle/client.js';
+import { UserTokenCache } from './circle/user-token-cache.js';
+import { createUserTokenService, type RefreshInput } from './circle/user-token-service.js';
+import type { Logger } from './logger.js';
+import type { GatewayContext } from './schema/context.js';
+import type { RefreshCaller } from './security/gateway-security.js';
+
+export interface RefreshContextOptions {
+  client: CircleClient;
+  logger: Logger;
+  /**
+   * The checks before any upstream call: throws or rejects (RATE_LIMITED, FORBIDDEN) to refuse.
+   * `createGatewaySecurity(...).beforeRefresh`.
+   */
+  beforeRefresh(caller: RefreshCaller, input: RefreshInput): undefined | Promise<void>;
+  /** @default a new UserTokenCache with its defaults (10,000 users, 50 minutes) */
+  userTokenCache?: UserTokenCache;
+  /**
+   * Overall deadline of one mutation's upstream work, retries included.
+   * @default 10000
+   */
+  mutationDeadlineMs?: number;
+  /** What `Query.gateway` answers. */
+  gatewayInfo: { version: string; simulated: boolean };
+  /** Called when identical concurrent refreshes share one upstream call. */
+  onCoalesced?: () => void;
+  now?: () => number;
+}
+
+/** One id per HTTP request: the caller's X-Request-Id when it is a UUID, else a new one. */
+export const requestIdFor = (given: string | null | undefined): string =>
+  given && isUuid(given) ? given : uuidv4();
+
+/** Builds the factory of per-request contexts; options are checked here, once. */
+export function createRefreshContextFactory(
+  options: RefreshContextOptions,
+): (requestId: string, caller: RefreshCaller) => GatewayContext {
+  const now = options.now ?? Date.now;
+  const { logger, gatewayInfo, beforeRefresh } = options;
+  const mutationDeadlineMs = options.mutationDeadlineMs ?? 10_000;
+  if (!Number.isFinite(mutationDeadlineMs) || mutationDeadlineMs <= 0) {
+    throw new RangeError('mutationDeadlineMs must be a positive number');
+  }
+  const userTokens = createUserTokenService({
+    client: options.client,
+    cache: options.userTokenCache ?? new UserTokenCache({ now }),
+    now,
+    onCoalesced: options.onCoalesced,
+  });
+
+  return (requestId, caller) => {
+    const log = logger.child({ requestId });
+    let scope: ReturnType<typeof userTokens.forRequest> | undefined;
+    return {
+      requestId,
+      gatewayInfo,
+      log,
+      async refreshUserToken(input: RefreshInput) {
+        scope ??= userTokens.forRequest({
+          deadline: now() + mutationDeadlineMs,
+          // No abort when the caller goes away: a refresh that reached Circle has rotated the
+          // refresh token, and a coalesced caller (another tab) still needs its answer. The
+          // mutation's deadline bounds the call instead.
+          requestId,
+        });
+        const started = performance.now();
+        const path = input.user.userId !== undefined ? 'userId' : 'userToken';
+        try {
+          // Device rate limit and the userId policy: refused here, Circle is never called.
+          const check = beforeRefresh(caller, input);
+          if (check) await check;
+          const outcome = await scope.refresh(input);
+          log.info('refreshUserToken', {
+            path,
+            outcome: 'ok',
+            coalesced: outcome.coalesced,
+            upstreamRequestId: outcome.requestId,
+            durationMs: Math.round(performance.now() - started),
+          });
+          return outcome;
+        } catch (error) {
+          log.warn('refreshUserToken', {
+            path,
+            outcome: (error as { code?: string }).code ?? 'UNEXPECTED',
+            durationMs: Math.round(performance.now() - started),
+          });
+          throw error;
+        }
+      },
+    };
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * `refreshUserToken` inside a host's own Yoga server: this plugin supplies the context the
+ * resolver needs (`addRefreshUserToken` puts the field on the host's Pothos builder). The
+ * context comes from the same factory the gateway uses, so the device rate limit, the userId
+ * policy, the deadline, the user-token cache and coalescing hold here as they do there; the
+ * input rules, the error codes and the masking of unexpected errors live in the resolver itself.
+ */
+import { type ExecutionResult, GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { CircleClient } from './circle/client.js';
+import type { UserTokenCache } from './circle/user-token-cache.js';
+import { withoutEchoedInput } from './error-codes-plugin.js';
+import { createLogger, type Logger } from './logger.js';
+import { createRefreshContextFactory, requestIdFor } from './refresh-context.js';
+import { type GatewayContext, REFRESH_CONTEXT } from './schema/context.js';
+import { createClientAddressResolver } from './security/client-address.js';
+import { createGatewaySecurity, type SecurityOptions } from './security/gateway-security.js';
+import type { AuthorizeUserId } from './security/user-id-authorization.js';
+import { VERSION } from './version.js';
+
+export interface RefreshUserTokenPluginOptions {
+  /** The Circle client (`createCircleClient`); it holds the API key. */
+  client: CircleClient;
+  /** @default a JSON logger on stdout at level info */
+  logger?: Logger;
+  /**
+   * Whether this request may refresh by this userId (e.g. the host's session says it is that
+   * user). Refused: FORBIDDEN, and no upstream call.
+   * @default undefined (every userId allowed, as the contract says)
+   */
+  authorizeUserId?: AuthorizeUserId;
+  /**
+   * The controls that guard the refresh itself: the per-device rate limit (with its `store`, its
+   * `exempt` addresses), the userId switch, and the proxies whose X-Forwarded-For names the
+   * client (for `exempt`). The host's server keeps its own body, document and CORS controls.
+   * @default { rateLimits: { perDevice: 5/s, burst 10, exempt: ['loopback'] }, userIdPath: 'enabled' }
+   */
+  security?: Pick<SecurityOptions, 'rateLimits' | 'userIdPath' | 'trustProxy'>;
+  /** @default a new UserTokenCache with its defaults (10,000 users, 50 minutes) */
+  userTokenCache?: UserTokenCache;
+  /**
+   * Overall deadline of one mutation's upstream work, retries included.
+   * @default 10000
+   */
+  mutationDeadlineMs?: number;
+  /** Called when identical concurrent refreshes share one upstream call. */
+  onCoalesced?: () => void;
+  now?: () => number;
+}
+
+/** What the plugin adds to the host's context: the gateway's own, under a symbol. */
+export interface RefreshUserTokenPluginContext {
+  [REFRESH_CONTEXT]?: GatewayContext;
+}
+
+/**
+ * A Yoga plugin that makes `refreshUserToken` (added with `addRefreshUserToken`) work in a host's
+ * server. Options are checked here, when the plugin is made.
+ */
+export function useRefreshUserToken(
+  options: RefreshUserTokenPluginOptions,
+): Plugin<RefreshUserTokenPluginContext> {
+  const logger = options.logger ?? createLogger();
+  const trustProxy = options.security?.trustProxy;
+  const security = createGatewaySecurity(
+    {
+      rateLimits: options.security?.rateLimits,
+      userIdPath: options.security?.userIdPath,
+      trustProxy,
+    },
+    {
+      graphqlEndpoint: '/graphql',
+      authorizeUserId: options.authorizeUserId,
+      logger,
+      now: options.now,
+    },
+  );
+  const createContext = createRefreshContextFactory({
+    client: options.client,
+    logger,
+    beforeRefresh: security.beforeRefresh,
+    userTokenCache: options.userTokenCache,
+    mutationDeadlineMs: options.mutationDeadlineMs,
+    gatewayInfo: { version: VERSION, simulated: false },
+    onCoalesced: options.onCoalesced,
+    now: options.now,
+  });
+  const clientAddress = createClientAddressResolver({ trustProxy });
+  // Read when the request arrives: the socket is what the server context holds then.
+  const addresses = new WeakMap<Request, string | undefined>();
+
+  return {
+    onRequest({ request, serverContext }) {
+      addresses.set(request, clientAddress(request, serverContext));
+    },
+    onContextBuilding({ context, extendContext }) {
+      const request = context.request;
+      extendContext({
+        [REFRESH_CONTEXT]: createContext(requestIdFor(request.headers.get('x-request-id')), {
+          address: addresses.get(request),
+          request: () => request,
+        }),
+      });
+    },
+    // graphql-js quotes a variable's whole value in a coercion error: for this mutation that is a
+    // refresh token. Only the quoted value goes; the host's codes and messages stay as they are.
+    onResultProcess({ result, setResult }) {
+      const clean = (one: ExecutionResult): ExecutionResult =>
+        one.errors?.some((error) => error.message !== withoutEchoedInput(error.message))
+          ? { ...one, errors: one.errors.map(withoutEcho) }
+          : one;
+      if (Array.isArray(result)) setResult(result.map(clean));
+      else if (result && typeof result === 'object' && 'errors' in result) {
+        setResult(clean(result as ExecutionResult));
+      }
+    },
+  };
+}
+
+function withoutEcho(error: GraphQLError): GraphQLError {
+  const message = withoutEchoedInput(error.message);
+  if (message === error.message) return error;
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
+}
