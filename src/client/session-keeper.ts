@@ -14,6 +14,9 @@ import {
   writeRecord,
 } from './session.js';
 
+/** How long the lock is kept after writing the rotated session (see `settle`). */
+const SETTLE_MS = 100;
+
 /** Where a new session came from. */
 export type SessionSource = 'start' | 'refresh' | 'other-tab';
 
@@ -178,6 +181,12 @@ export function createSessionKeeper(options: SessionKeeperOptions): SessionKeepe
     if (current && !ended && isDue(current)) void rotate().catch(() => undefined);
   };
 
+  // Chromium delivers another tab's localStorage write and the lock grant over different
+  // channels, so the next holder could read the record from before the rotation (it would then
+  // replay the call under the pending key: harmless, but a wasted call). Keeping the lock a
+  // moment after writing lets the write arrive first.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+
   function rotate(): Promise<KeptSession | undefined> {
     rotating ??= withLock(storageKey, refreshUnderLock).finally(() => {
       rotating = undefined;
@@ -217,6 +226,7 @@ export function createSessionKeeper(options: SessionKeeperOptions): SessionKeepe
         save({ session: next });
         forced = false;
         if (running) take(next, 'refresh');
+        await settle();
         return next;
       } catch (error) {
         if (!(error instanceof GatewayError)) throw error;
@@ -224,6 +234,7 @@ export function createSessionKeeper(options: SessionKeeperOptions): SessionKeepe
           save({ session, ended: { refreshToken: session.refreshToken, code: error.code } });
           forced = false;
           end(error);
+          await settle();
           return undefined;
         }
         onError?.(error);

@@ -75,6 +75,7 @@ type KeeperEvent =
   | { type: 'expired'; code: string }
   | { type: 'error'; code: string; idempotencyKey?: string };
 interface KeeperOptions {
+  url?: string;
   refreshMarginMs: number;
   jitterMs: number;
   retryDelayMs?: number;
@@ -98,7 +99,6 @@ describe.skipIf(!hasChromium)('the session keeper in Chromium tabs', () => {
       .map((r) => r.body as { refreshToken: string; idempotencyKey: string; deviceId: string });
 
   beforeAll(async () => {
-    gateway = await startTestGateway();
     const { code } = await bundleClient();
     site = createServer((req, res) => {
       if (req.method === 'GET' && req.url === '/') {
@@ -124,6 +124,8 @@ describe.skipIf(!hasChromium)('the session keeper in Chromium tabs', () => {
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
+    // The page may also call the gateway directly, cross-origin, as a deployed app does.
+    gateway = await startTestGateway({ CORS_ORIGINS: new URL(siteUrl).origin });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -262,6 +264,29 @@ describe.skipIf(!hasChromium)('the session keeper in Chromium tabs', () => {
       expect(seen.every((s) => s.deviceId === session.deviceId)).toBe(true);
     }, 60_000);
   }
+
+  it('cross-origin, straight to the gateway (CORS_ORIGINS allows the page): one refresh, both tabs on it', async () => {
+    const tabs = await openTabs(2);
+    const session = login();
+    await startKeepers(tabs, session, {
+      url: gateway.graphqlUrl,
+      refreshMarginMs: HOUR - 1_000,
+      jitterMs: 0,
+      stopAfter: 1,
+      useWebLocks: true,
+    });
+    await expect
+      .poll(
+        async () =>
+          (await Promise.all(tabs.map(eventsOf))).map((events) => rotationsOf(events).length),
+        { timeout: 20_000 },
+      )
+      .toEqual([1, 1]);
+    expect(refreshCalls()).toHaveLength(1);
+    const [a, b] = await Promise.all(tabs.map(eventsOf));
+    expect(rotationsOf(a!)[0]!.session).toEqual(rotationsOf(b!)[0]!.session);
+    expect(a!.concat(b!).filter((e) => e.type !== 'session')).toEqual([]);
+  }, 60_000);
 
   it('a response lost after Circle rotated: retried with the same key, replayed, no tab logged out', async () => {
     const tabs = await openTabs(3);
