@@ -1,5 +1,5 @@
 import { type CrossTabLock, inProcessLock, storageLease, webLocks } from './cross-tab-lock.js';
-import { type GatewayCallOptions, refreshUserToken } from './execute.js';
+import { refreshUserToken } from './execute.js';
 import { type ClientErrorCode, GatewayError } from './gateway-error.js';
 import { newIdempotencyKey } from './idempotency-key.js';
 import {
@@ -9,58 +9,20 @@ import {
   readRecord,
   rotatedSession,
   type SessionRecord,
-  type SessionStorageLike,
   withExpiry,
   writeRecord,
 } from './session.js';
+import {
+  defaultStorage,
+  resolveKeeperOptions,
+  type SessionKeeperOptions,
+  type SessionSource,
+} from './session-keeper-options.js';
+
+export type { SessionKeeperOptions, SessionSource };
 
 /** How long the lock is kept after writing the rotated session (see `settle`). */
 const SETTLE_MS = 100;
-
-/** Where a new session came from. */
-export type SessionSource = 'start' | 'refresh' | 'other-tab';
-
-export interface SessionKeeperOptions extends Omit<GatewayCallOptions, 'signal'> {
-  /**
-   * Where the session lives, shared by the tabs of the origin. `null`: memory only (one tab).
-   * @default localStorage
-   */
-  storage?: SessionStorageLike | null;
-  /**
-   * The storage key, also the name of the cross-tab lock and channel.
-   * @default 'circle-session'
-   */
-  storageKey?: string;
-  /**
-   * Refresh this long before `expiresAt`.
-   * @default 300_000 (5 minutes)
-   */
-  refreshMarginMs?: number;
-  /**
-   * Up to this much earlier still, at random per tab, so that tabs do not all wake together.
-   * @default 30_000
-   */
-  jitterMs?: number;
-  /**
-   * The first retry delay after a failed refresh; it doubles per attempt (with jitter) up to
-   * `maxRetryDelayMs`. A `retryAfter` from the gateway is honoured when longer.
-   * @default 1_000
-   */
-  retryDelayMs?: number;
-  /** @default 60_000 */
-  maxRetryDelayMs?: number;
-  /**
-   * The cross-tab lock. Default: the Web Locks API, or a lease in `storage` where it is missing.
-   * @default navigator.locks
-   */
-  locks?: LockManager | null;
-  /** A new session: hand it to the Web SDK (`sdk.setAuthentication`). */
-  onSession?: (session: KeptSession, source: SessionSource) => void;
-  /** The session is over (refresh token used or rejected, user token expired…): log in again. */
-  onSessionExpired?: (error: GatewayError) => void;
-  /** A refresh failed and will be retried (network, rate limit, Circle down…). */
-  onError?: (error: GatewayError) => void;
-}
 
 export interface SessionKeeper {
   /**
@@ -84,29 +46,17 @@ export interface SessionKeeper {
  */
 export function createSessionKeeper(options: SessionKeeperOptions): SessionKeeper {
   const {
-    storageKey = 'circle-session',
-    refreshMarginMs = 5 * 60_000,
-    jitterMs = 30_000,
-    retryDelayMs = 1_000,
-    maxRetryDelayMs = 60_000,
-    onSession,
-    onSessionExpired,
-    onError,
-  } = options;
-  if (!options.url) throw new TypeError('createSessionKeeper: url is required.');
-  for (const [name, value] of Object.entries({
+    storageKey,
     refreshMarginMs,
     jitterMs,
     retryDelayMs,
     maxRetryDelayMs,
-  })) {
-    if (!Number.isFinite(value) || value < 0) {
-      throw new TypeError(`createSessionKeeper: ${name} must be a non-negative number.`);
-    }
-  }
-
+    onSession,
+    onSessionExpired,
+    onError,
+  } = resolveKeeperOptions(options);
   const sharedStorage =
-    options.storage === undefined ? globalThis.localStorage : (options.storage ?? undefined);
+    options.storage === undefined ? defaultStorage() : (options.storage ?? undefined);
   const storage = sharedStorage ?? memoryStorage();
   const tabId = Math.random().toString(36).slice(2);
   const lockManager = options.locks === undefined ? globalThis.navigator?.locks : options.locks;
@@ -122,8 +72,9 @@ export function createSessionKeeper(options: SessionKeeperOptions): SessionKeepe
   let timer: ReturnType<typeof setTimeout> | undefined;
   let rotating: Promise<KeptSession | undefined> | undefined;
   let channel: BroadcastChannel | undefined;
-  // refreshNow() asks for a refresh even when the session is not due yet.
-  let forced = false;
+  // The refresh token that must be refreshed even though it is not due: refreshNow()'s, or the
+  // one being retried. A session adopted from another tab meanwhile is never forced.
+  let forcedToken: string | undefined;
 
   const read = () => readRecord(storage, storageKey);
   const save = (record: SessionRecord) => {
@@ -148,14 +99,14 @@ export function createSessionKeeper(options: SessionKeeperOptions): SessionKeepe
     current = session;
     ended = false;
     schedule();
-    onSession?.(session, source);
+    report(onSession, session, source);
   }
 
   function end(error: GatewayError) {
     if (ended) return;
     ended = true;
     clearTimeout(timer);
-    onSessionExpired?.(error);
+    report(onSessionExpired, error);
   }
 
   /** Follows what another tab wrote: a rotation, a new login, or the end of this session. */
@@ -203,7 +154,8 @@ export function createSessionKeeper(options: SessionKeeperOptions): SessionKeepe
       follow(record);
       if (ended) return undefined;
       const session = current;
-      if (attempt === 1 && !forced && !isDue(session)) return session;
+      if (session.refreshToken !== forcedToken && !isDue(session)) return session;
+      forcedToken = session.refreshToken;
       const idempotencyKey =
         record.pending?.refreshToken === session.refreshToken
           ? record.pending.idempotencyKey
@@ -224,7 +176,7 @@ export function createSessionKeeper(options: SessionKeeperOptions): SessionKeepe
         );
         const next = rotatedSession(session, payload);
         save({ session: next });
-        forced = false;
+        forcedToken = undefined;
         if (running) take(next, 'refresh');
         await settle();
         return next;
@@ -232,12 +184,12 @@ export function createSessionKeeper(options: SessionKeeperOptions): SessionKeepe
         if (!(error instanceof GatewayError)) throw error;
         if (error.sessionEnded) {
           save({ session, ended: { refreshToken: session.refreshToken, code: error.code } });
-          forced = false;
+          forcedToken = undefined;
           end(error);
           await settle();
           return undefined;
         }
-        onError?.(error);
+        report(onError, error);
         const backoff = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** (attempt - 1));
         const wait = Math.max((error.retryAfter ?? 0) * 1000, backoff * (0.5 + Math.random() / 2));
         await new Promise((resolve) => setTimeout(resolve, wait));
@@ -279,7 +231,7 @@ export function createSessionKeeper(options: SessionKeeperOptions): SessionKeepe
       globalThis.document?.removeEventListener('visibilitychange', onWake);
     },
     refreshNow() {
-      forced = true;
+      forcedToken = current?.refreshToken;
       return rotate();
     },
     clear() {
@@ -299,6 +251,20 @@ export function createSessionKeeper(options: SessionKeeperOptions): SessionKeepe
       return ended ? undefined : current;
     },
   };
+}
+
+/**
+ * Calls an app callback; an exception in it is the app's bug, reported as uncaught (window.onerror)
+ * rather than left to break the refresh under way.
+ */
+function report<A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A) {
+  try {
+    callback?.(...args);
+  } catch (error) {
+    setTimeout(() => {
+      throw error;
+    });
+  }
 }
 
 function endedFields(code: string) {
