@@ -92,6 +92,23 @@ describe('the session keeper (Node, shared storage)', () => {
     expect(a.expired).toEqual([]);
   });
 
+  it('Circle rotated but its answer was lost (UPSTREAM_UNAVAILABLE): the retry under the same key gets the replay', async () => {
+    simulator().injectFault({ path: 'refresh', drop: true, afterProcessing: true });
+    const a = tab();
+    const login = dueLogin();
+    a.keeper.start(login);
+    await expect
+      .poll(() => a.sessions.filter((s) => s.source === 'refresh').length, { timeout: 5_000 })
+      .toBe(1);
+
+    const calls = refreshCalls();
+    expect(calls.map((c) => c.fault)).toEqual(['drop', undefined]);
+    expect(calls[1]!.body).toEqual(calls[0]!.body);
+    expect(a.errors.map((e) => [e.code, e.retryable])).toEqual([['UPSTREAM_UNAVAILABLE', true]]);
+    expect(a.expired).toEqual([]);
+    expect(a.keeper.session?.refreshToken).not.toBe(login.refreshToken);
+  });
+
   it('finishes the refresh a closed tab left pending, with its key: Circle replays, nobody is logged out', async () => {
     const login = dueLogin();
     const idempotencyKey = newIdempotencyKey();
