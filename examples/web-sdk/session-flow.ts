@@ -8,6 +8,7 @@ import {
   createSessionKeeper,
   type GatewayError,
   type SessionKeeper,
+  type SessionKeeperOptions,
 } from '../../src/client/index.js';
 
 /**
@@ -56,6 +57,8 @@ export interface CircleSessionFlowOptions {
   onLoggedOut: (error: GatewayError) => void;
   /** Signed in (login, another tab's login, or a reload): the SDK can run challenges now. */
   onSignedIn?: () => void;
+  /** More keeper options (storage, margins…). */
+  keeper?: Omit<SessionKeeperOptions, 'url' | 'onSession' | 'onSessionExpired'>;
 }
 
 export interface CircleSessionFlow {
@@ -71,6 +74,7 @@ export function createCircleSessionFlow(options: CircleSessionFlowOptions): Circ
   // Step 4: every session the keeper has (the login's, a refresh's, another tab's) goes to the
   // SDK, so challenges always run with a live token.
   const keeper = createSessionKeeper({
+    ...options.keeper,
     url: gatewayUrl,
     onSession(session) {
       sdk.setAuthentication({

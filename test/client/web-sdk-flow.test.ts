@@ -48,6 +48,8 @@ describe('examples/web-sdk: the flow around the keeper', () => {
         return { deviceToken: 'device-token', deviceEncryptionKey: 'device-key' };
       },
       onLoggedOut: (error) => void loggedOut.push(error.code),
+      // Node has no localStorage (or, on newer lines, one that needs a flag): this one tab's memory.
+      keeper: { storage: null },
     });
     try {
       await flow.login('user@example.com');
