@@ -39,12 +39,23 @@ const PAGE = `<!doctype html>
 <script type="module">
   import * as client from '/client.js';
   window.events = [];
+  // Set while this tab has a refresh call on the wire (the test closes such a tab).
+  window.sending = false;
+  const sendingFetch = async (...args) => {
+    window.sending = true;
+    try {
+      return await fetch(...args);
+    } finally {
+      window.sending = false;
+    }
+  };
   window.startKeeper = ({ stopAfter, useWebLocks, ...options }, session) => {
     // The older browsers' case: no Web Locks and no BroadcastChannel, only localStorage.
     if (!useWebLocks) delete window.BroadcastChannel;
     let rotations = 0;
     const keeper = client.createSessionKeeper({
       url: '/graphql',
+      fetch: sendingFetch,
       ...options,
       ...(useWebLocks ? {} : { locks: null }),
       onSession(session, source) {
@@ -334,6 +345,56 @@ describe.skipIf(!hasChromium)('the session keeper in Chromium tabs', () => {
       { url: gateway.graphqlUrl },
     );
     expect(next.refreshToken).not.toBe(sessions[0]!.refreshToken);
+  }, 60_000);
+
+  it('the tab that was refreshing closes before the answer: another tab finishes it under the same key', async () => {
+    const tabs = await openTabs(3);
+    const session = login();
+    // Circle processes the call at once (the token rotates) and answers 1.5 s later.
+    simulator().injectFault({ path: 'refresh', latencyMs: 1_500 });
+    const logsBefore = gateway.logs.length;
+    await startKeepers(tabs, session, {
+      refreshMarginMs: HOUR - 1_000,
+      jitterMs: 0,
+      stopAfter: 1,
+      useWebLocks: true,
+    });
+    const isSending = (page: Page) =>
+      page.evaluate(() => (window as unknown as { sending: boolean }).sending);
+    let refreshing: Page | undefined;
+    await expect
+      .poll(
+        async () => {
+          for (const tab of tabs) if (await isSending(tab)) refreshing = tab;
+          return refreshing !== undefined;
+        },
+        { timeout: 20_000, interval: 50 },
+      )
+      .toBe(true);
+    await refreshing!.close();
+    const open = tabs.filter((tab) => tab !== refreshing);
+
+    await expect
+      .poll(
+        async () =>
+          (await Promise.all(open.map(eventsOf))).map((events) => rotationsOf(events).length),
+        { timeout: 20_000 },
+      )
+      .toEqual([1, 1]);
+    // The gateway answered both tabs; Circle saw only the closed tab's call, or that call and its
+    // replay: while the first is still in flight the gateway coalesces the identical second one.
+    const answers = gateway.logs
+      .slice(logsBefore)
+      .map((line) => JSON.parse(line) as { msg: string; outcome?: string; coalesced?: boolean })
+      .filter((line) => line.msg === 'refreshUserToken');
+    expect(answers.map((line) => line.outcome)).toEqual(['ok', 'ok']);
+    const calls = refreshCalls();
+    expect(calls.length).toBe(answers.some((line) => line.coalesced) ? 1 : 2);
+    for (const call of calls) expect(call).toEqual(calls[0]);
+    const [a, b] = await Promise.all(open.map(eventsOf));
+    expect(rotationsOf(a!)[0]!.session).toEqual(rotationsOf(b!)[0]!.session);
+    expect(a!.concat(b!).filter((e) => e.type !== 'session')).toEqual([]);
+    expect(rotationsOf(a!)[0]!.session.refreshToken).not.toBe(session.refreshToken);
   }, 60_000);
 
   it('an expired session: one sessionExpired per tab, one refresh call, no loop', async () => {
