@@ -32,6 +32,22 @@ const config: CodegenConfig = {
         persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
       },
     },
+    // The same operations as typed strings for the browser client (src/client/): no DocumentNode,
+    // so neither the client nor an app that imports it needs graphql-js at run time.
+    'src/generated/client/': {
+      preset: 'client',
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { UUID: 'string', DateTime: 'string' },
+        strictScalars: true,
+        documentMode: 'string',
+      },
+      presetConfig: {
+        fragmentMasking: false,
+        persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
+      },
+    },
   },
   emitLegacyCommonJSImports: false,
 };

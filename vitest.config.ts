@@ -12,7 +12,7 @@ export default defineConfig({
       // exports point at dist/; test/package/ checks the built package).
       { find: /^circle-wallets-graphql-gateway$/, replacement: source('./src/public-api.ts') },
       {
-        find: /^circle-wallets-graphql-gateway\/(simulator|subgraph)$/,
+        find: /^circle-wallets-graphql-gateway\/(simulator|subgraph|client)$/,
         replacement: source('./src/$1'),
       },
     ],

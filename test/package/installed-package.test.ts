@@ -100,6 +100,8 @@ describe('the packed tarball', () => {
         'dist/simulator/index.js',
         'dist/subgraph.js',
         'dist/bin.js',
+        'dist/client/index.js',
+        'dist/client/index.d.ts',
         'schema/schema.graphql',
         'src/generated/persisted-documents.json',
       ]),
@@ -132,12 +134,14 @@ describe('the packed tarball', () => {
       const main = await import('${NAME}');
       const simulator = await import('${NAME}/simulator');
       const subgraph = await import('${NAME}/subgraph');
+      const client = await import('${NAME}/client');
       const pkg = (await import('${NAME}/package.json', { with: { type: 'json' } })).default;
       console.log(JSON.stringify({
         createGateway: typeof main.createGateway,
         startGatewayServer: typeof main.startGatewayServer,
         startCircleSimulator: simulator.startCircleSimulator === main.startCircleSimulator,
         sdl: typeof subgraph.subgraphSdl,
+        client: typeof client.refreshUserToken + ' ' + typeof client.createSessionKeeper,
         version: main.VERSION === pkg.version,
       }));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
@@ -149,6 +153,7 @@ describe('the packed tarball', () => {
       startGatewayServer: 'function',
       startCircleSimulator: true,
       sdl: 'string',
+      client: 'function function',
       version: true,
     });
   });
@@ -289,6 +294,7 @@ describe('a strict TypeScript consumer (strict, exactOptionalPropertyTypes, node
       isCircleClientError: false,
     });
     expect(result.refreshedUserId).toBe(result.expectedUserId);
+    expect(result.spentCode).toBe('REFRESH_REJECTED');
   }, 120_000);
 
   it("has no error in the package's own declarations even with skipLibCheck off", async () => {

@@ -15,6 +15,7 @@ import {
   SIMULATOR_API_KEY,
   VERSION,
 } from 'circle-wallets-graphql-gateway';
+import { GatewayError, refreshUserToken } from 'circle-wallets-graphql-gateway/client';
 import {
   type RunningSimulator,
   startCircleSimulator,
@@ -33,32 +34,39 @@ const gateway = createGateway(options);
 const config: Config = readConfig({ SUBGRAPH: 'true' });
 
 const session = simulator.simulator.createSession();
-const response = await gateway.yoga.fetch('http://consumer.test/graphql', {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({
-    query:
-      'mutation($input: RefreshUserTokenInput!) { refreshUserToken(input: $input) { userId } }',
-    variables: {
-      input: {
-        user: { userToken: session.userToken },
-        deviceId: session.deviceId,
-        refreshToken: session.refreshToken,
-      },
+// The browser client's typed call, over the gateway's in-process fetch.
+const viaGateway: typeof fetch = async (input, init) =>
+  gateway.yoga.fetch(input instanceof Request ? input.url : String(input), init ?? {});
+const payload = await refreshUserToken(
+  {
+    user: { userToken: session.userToken },
+    deviceId: session.deviceId,
+    refreshToken: session.refreshToken,
+  },
+  { url: 'http://consumer.test/graphql', fetch: viaGateway },
+);
+// The same refresh token again: Circle refuses a spent one, and the client says so in a typed error.
+let spentCode: GatewayErrorCode | string | undefined;
+try {
+  await refreshUserToken(
+    {
+      user: { userToken: session.userToken },
+      deviceId: session.deviceId,
+      refreshToken: session.refreshToken,
     },
-  }),
-});
-const body = (await response.json()) as {
-  data?: { refreshUserToken: { userId: string } };
-  errors?: Array<{ extensions?: { code?: GatewayErrorCode } }>;
-};
+    { url: 'http://consumer.test/graphql', fetch: viaGateway },
+  );
+} catch (error) {
+  if (error instanceof GatewayError) spentCode = error.code;
+}
 await client.close();
 await simulator.close();
 
 process.stdout.write(
   `${JSON.stringify({
     version: VERSION,
-    refreshedUserId: body.data?.refreshUserToken.userId ?? null,
+    refreshedUserId: payload.userId ?? null,
+    spentCode,
     expectedUserId: session.userId,
     subgraph: config.subgraph,
     sdlDeclaresOneOf: subgraphSdl.includes('directive @oneOf on INPUT_OBJECT'),
