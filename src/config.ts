@@ -57,7 +57,8 @@ export interface Config {
   /** Undefined: loopback outside production, none in production. */
   rateLimitExempt: string[] | undefined;
   trustProxy: string[];
-  userIdPath: 'enabled' | 'disabled';
+  /** `auto`: enabled in development; in production only with an `authorizeUserId` hook. */
+  userIdPath: 'enabled' | 'disabled' | 'auto';
   corsOrigins: string[];
   hstsMaxAge: number;
   /** The manifest's path, or false: any document runs. */
@@ -429,14 +430,14 @@ export const SETTINGS = [
   setting({
     key: 'userIdPath',
     env: 'USER_ID_PATH',
-    default: 'enabled',
+    default: 'auto',
     description:
-      'enabled or disabled: whether refreshUserToken accepts user.userId (disabled: FORBIDDEN).',
+      'user.userId accepted? enabled, disabled, or auto (production: only with an authorizeUserId hook).',
     parse: (raw) => {
       const value = raw.trim().toLowerCase();
-      return value === 'enabled' || value === 'disabled'
+      return value === 'enabled' || value === 'disabled' || value === 'auto'
         ? value
-        : { problem: 'must be enabled or disabled' };
+        : { problem: 'must be enabled, disabled or auto' };
     },
   }),
   setting({

@@ -29,7 +29,14 @@ export function securityOptionsFromConfig(config: Config): SecurityOptions {
     trustProxy: config.trustProxy,
     corsOrigins: config.corsOrigins,
     hstsMaxAgeSeconds: config.hstsMaxAge,
-    userIdPath: config.userIdPath,
+    // Minting by userId needs nothing but the API key the gateway holds: in production it answers
+    // only a caller an authorizeUserId hook vouches for, unless USER_ID_PATH=enabled says so.
+    userIdPath:
+      config.userIdPath === 'auto'
+        ? config.production
+          ? 'authorized'
+          : 'enabled'
+        : config.userIdPath,
     trustedDocuments:
       config.trustedDocuments === false
         ? undefined

@@ -23,7 +23,11 @@ import {
 } from './rate-limit.js';
 import { apiSecurityHeaders, createGraphiQLCsp, useSecurityHeaders } from './security-headers.js';
 import { type TrustedDocumentsOptions, useTrustedDocuments } from './trusted-documents.js';
-import { type AuthorizeUserId, createUserIdGuard } from './user-id-authorization.js';
+import {
+  type AuthorizeUserId,
+  createUserIdGuard,
+  type UserIdPath,
+} from './user-id-authorization.js';
 
 export interface RateLimitOptions {
   /**
@@ -93,10 +97,12 @@ export interface SecurityOptions {
   /** Run only the manifest's documents. @default undefined (any document) */
   trustedDocuments?: TrustedDocumentsOptions;
   /**
-   * `disabled` refuses every userId refresh (FORBIDDEN).
+   * `disabled` refuses every userId refresh (FORBIDDEN); `authorized` allows one only when an
+   * `authorizeUserId` hook is configured and says yes (what `USER_ID_PATH=auto` means in
+   * production).
    * @default 'enabled'
    */
-  userIdPath?: 'enabled' | 'disabled';
+  userIdPath?: UserIdPath;
 }
 
 export interface GatewaySecurityDeps {
