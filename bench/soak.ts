@@ -41,6 +41,7 @@ const GATEWAY_ENV = {
   // gateway's own per-address and per-device limits would turn the soak into a test of them.
   RATE_LIMIT_ADDRESS_RATE: '0',
   RATE_LIMIT_DEVICE_RATE: '0',
+  RATE_LIMIT_UPSTREAM_RATE: '0',
   LOG_LEVEL: 'error',
 };
 

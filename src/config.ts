@@ -54,6 +54,9 @@ export interface Config {
   rateLimitAddressBurst: number;
   rateLimitDeviceRate: number;
   rateLimitDeviceBurst: number;
+  rateLimitUpstreamRate: number;
+  rateLimitUpstreamBurst: number;
+  rateLimitUpstreamRefusalCost: number;
   /** Undefined: loopback outside production, none in production. */
   rateLimitExempt: string[] | undefined;
   trustProxy: string[];
@@ -410,6 +413,28 @@ export const SETTINGS = [
     default: 10,
     description: 'refreshUserToken calls a deviceId may make at once above its rate.',
     parse: integer(1, 10_000_000),
+  }),
+  setting({
+    key: 'rateLimitUpstreamRate',
+    env: 'RATE_LIMIT_UPSTREAM_RATE',
+    default: 1,
+    description:
+      'Refreshes per second per address that may reach Circle (0 = no limit); 429 beyond.',
+    parse: integer(0, 1_000_000),
+  }),
+  setting({
+    key: 'rateLimitUpstreamBurst',
+    env: 'RATE_LIMIT_UPSTREAM_BURST',
+    default: 3,
+    description: 'Refreshes an address may send to Circle at once above that rate.',
+    parse: integer(1, 10_000_000),
+  }),
+  setting({
+    key: 'rateLimitUpstreamRefusalCost',
+    env: 'RATE_LIMIT_REFUSAL_COST',
+    default: 2,
+    description: 'Extra tokens an address loses when Circle refuses its token or device (0 = none).',
+    parse: integer(0, 1_000),
   }),
   setting({
     key: 'rateLimitExempt',

@@ -208,6 +208,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           });
           return outcome;
         } catch (error) {
+          security.afterRefreshFailed(caller, error);
           log.warn('refreshUserToken', {
             path,
             outcome: (error as { code?: string }).code ?? 'UNEXPECTED',

@@ -22,3 +22,35 @@ export function readJwtExpiry(token: string): number | undefined {
     return undefined;
   }
 }
+
+// JWS compact serialization: three base64url segments (unpadded; a padded one is tolerated).
+const JWT_SHAPE = /^[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}$/;
+
+const jsonObjectOf = (segment: string): Record<string, unknown> | undefined => {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Whether a token is a well-formed signed JWT: a JSON header naming a signing algorithm (not
+ * `none`), a JSON object payload and a signature. Circle's user tokens are; anything else is
+ * refused before it costs a call to Circle (whose refresh quota all callers share). Nothing is
+ * verified: Circle does that.
+ */
+export function isWellFormedJwt(token: string): boolean {
+  if (token.length > 8_192 || !JWT_SHAPE.test(token)) return false;
+  const [header = '', payload = ''] = token.split('.');
+  const alg = jsonObjectOf(header)?.alg;
+  return (
+    typeof alg === 'string' &&
+    alg !== '' &&
+    alg.toLowerCase() !== 'none' &&
+    jsonObjectOf(payload) !== undefined
+  );
+}

@@ -22,6 +22,11 @@ export function securityOptionsFromConfig(config: Config): SecurityOptions {
     rateLimits: {
       perAddress: { rate: config.rateLimitAddressRate, burst: config.rateLimitAddressBurst },
       perDevice: { rate: config.rateLimitDeviceRate, burst: config.rateLimitDeviceBurst },
+      upstreamPerAddress: {
+        rate: config.rateLimitUpstreamRate,
+        burst: config.rateLimitUpstreamBurst,
+        refusalCost: config.rateLimitUpstreamRefusalCost,
+      },
       // Loopback is exempt in development (tests, benchmarks, one developer); in production a
       // reverse proxy on the same host would otherwise exempt every client.
       exempt: config.rateLimitExempt ?? (config.production ? [] : ['loopback']),
