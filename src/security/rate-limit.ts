@@ -1,5 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
+import { rateLimitKey } from './client-address.js';
 import { GatewayRefusal, refusalResponse } from './refusal.js';
 
 export interface RateLimitDecision {
@@ -167,7 +168,7 @@ export function createRateLimiter(options: RateLimiterOptions) {
     byAddress(address: string | undefined): MaybeRefusal {
       if (perAddress.rate === 0 || address === undefined || isExempt(address)) return undefined;
       return decide(
-        store.take(`address:${address}`, 1, perAddress.rate, perAddress.burst, now()),
+        store.take(`address:${rateLimitKey(address)}`, 1, perAddress.rate, perAddress.burst, now()),
         'from this address',
       );
     },
@@ -226,7 +227,8 @@ function createDebts(rate: number, cap: number, maxKeys = 100_000) {
 }
 
 // An address nobody could tell (no socket) shares one bucket: unknown is never unlimited.
-const upstreamKey = (address: string | undefined) => `upstream:${address ?? 'unknown'}`;
+const upstreamKey = (address: string | undefined) =>
+  `upstream:${address === undefined ? 'unknown' : rateLimitKey(address)}`;
 
 /** A rate-limit verdict: undefined when allowed; a promise only when the store is async. */
 export type MaybeRefusal = GatewayRefusal | undefined | Promise<GatewayRefusal | undefined>;
