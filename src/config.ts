@@ -35,6 +35,9 @@ export interface Config {
   userTokenCacheMaxEntries: number;
   userTokenCacheTtlMs: number;
   shutdownTimeoutMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxConnections: number;
   workers: number;
   maxBodyBytes: number;
   maxDepth: number;
@@ -298,6 +301,27 @@ export const SETTINGS = [
     parse: integer(0, 600_000),
   }),
   setting({
+    key: 'headersTimeoutMs',
+    env: 'HEADERS_TIMEOUT_MS',
+    default: 10_000,
+    description: 'Longest a client may take to send its request headers (408 and close after).',
+    parse: integer(1_000, 600_000),
+  }),
+  setting({
+    key: 'requestTimeoutMs',
+    env: 'REQUEST_TIMEOUT_MS',
+    default: 30_000,
+    description: 'Longest a client may take to send its whole request, body included.',
+    parse: integer(1_000, 3_600_000),
+  }),
+  setting({
+    key: 'maxConnections',
+    env: 'MAX_CONNECTIONS',
+    default: 1_000,
+    description: 'Open client sockets per process at most (0 = no cap); more are closed at once.',
+    parse: integer(0, 1_000_000),
+  }),
+  setting({
     key: 'workers',
     env: 'WORKERS',
     default: 1,
@@ -433,7 +457,8 @@ export const SETTINGS = [
     key: 'rateLimitUpstreamRefusalCost',
     env: 'RATE_LIMIT_REFUSAL_COST',
     default: 2,
-    description: 'Extra tokens an address loses when Circle refuses its token or device (0 = none).',
+    description:
+      'Extra tokens an address loses when Circle refuses its token or device (0 = none).',
     parse: integer(0, 1_000),
   }),
   setting({
@@ -526,6 +551,13 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     values.upstreamRetryMaxDelayMs < values.upstreamRetryBaseDelayMs
   ) {
     problems.push('UPSTREAM_RETRY_MAX_DELAY_MS must be >= UPSTREAM_RETRY_BASE_DELAY_MS');
+  }
+  if (
+    typeof values.headersTimeoutMs === 'number' &&
+    typeof values.requestTimeoutMs === 'number' &&
+    values.requestTimeoutMs < values.headersTimeoutMs
+  ) {
+    problems.push('REQUEST_TIMEOUT_MS must be >= HEADERS_TIMEOUT_MS (the headers are part of it)');
   }
   if (typeof values.workers === 'number' && values.workers > 1 && apiKey === undefined) {
     problems.push(

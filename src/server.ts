@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type CircleClient, createCircleClient } from './circle/client.js';
 import { UserTokenCache } from './circle/user-token-cache.js';
 import type { Config } from './config.js';
+import { createConnectionControls, serverOptions } from './connection-controls.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -123,16 +124,20 @@ export async function startGatewayServer(
         : {},
   });
 
-  let inFlight = 0;
-  const server = createServer((req, res) => {
-    inFlight += 1;
+  const limits = {
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxConnections: config.maxConnections,
+    keepAliveTimeoutMs: 5_000,
+  };
+  const server = createServer(serverOptions(limits), (req, res) => {
+    connections.track(req, res);
     res.once('close', () => {
-      inFlight -= 1;
       if (gateway.draining) server.closeIdleConnections();
     });
     gateway.handleNodeRequest(req, res);
   });
-  server.keepAliveTimeout = 5_000;
+  const connections = createConnectionControls(server, limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
@@ -148,10 +153,11 @@ export async function startGatewayServer(
   const close = () => {
     closing ??= (async () => {
       gateway.drain();
+      connections.drain();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = Date.now() + config.shutdownTimeoutMs;
-      while (inFlight > 0 && Date.now() < deadline) {
+      while (connections.inFlight > 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       server.closeAllConnections();
