@@ -42,6 +42,8 @@ const GATEWAY_ENV = {
   RATE_LIMIT_ADDRESS_RATE: '0',
   RATE_LIMIT_DEVICE_RATE: '0',
   RATE_LIMIT_UPSTREAM_RATE: '0',
+  // Production serves /metrics on a port of its own; a free one, so runs never collide.
+  METRICS_PORT: '0',
   LOG_LEVEL: 'error',
 };
 

@@ -50,6 +50,9 @@ export interface Config {
   /** `auto`: on in development, off in production. */
   graphiql: boolean | 'auto';
   metrics: boolean;
+  /** `auto`: `api` in development, 9464 in production. */
+  metricsPort: number | 'api' | 'auto';
+  metricsHost: string;
   fastPath: boolean;
   /** `auto`: on in development, off in production. */
   fieldSuggestions: boolean | 'auto';
@@ -393,6 +396,28 @@ export const SETTINGS = [
     default: true,
     description: 'Serve Prometheus metrics at GET /metrics: true or false.',
     parse: boolean,
+  }),
+  setting({
+    key: 'metricsPort',
+    env: 'METRICS_PORT',
+    default: 'auto',
+    description:
+      'Where /metrics is served: a port of its own, api (the API port), or auto (api; 9464 in production).',
+    parse: (raw) => {
+      const value = raw.trim().toLowerCase();
+      if (value === 'auto' || value === 'api') return value;
+      const port = integer(0, 65535)(value);
+      return typeof port === 'number'
+        ? port
+        : { problem: 'must be a port (0 to 65535), api or auto' };
+    },
+  }),
+  setting({
+    key: 'metricsHost',
+    env: 'METRICS_HOST',
+    default: '127.0.0.1',
+    description: "Address of /metrics' own port (loopback: only the host's scraper reaches it).",
+    parse: text,
   }),
   setting({
     key: 'fastPath',

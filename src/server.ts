@@ -7,6 +7,7 @@ import { createConnectionControls, serverOptions } from './connection-controls.j
 import { createGateway, type Gateway } from './gateway.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { startMetricsServer } from './metrics-server.js';
 import { resolveToggle, securityOptionsFromConfig } from './security/from-config.js';
 import { type RunningSimulator, startCircleSimulator } from './simulator/index.js';
 
@@ -25,6 +26,8 @@ export interface RunningGateway {
   demoSession: Record<string, string> | undefined;
   /** The metrics served at GET /metrics. */
   metrics: Metrics;
+  /** Where /metrics is served when it has a port of its own (production's default). */
+  metricsUrl: string | undefined;
   /** Drains, waits for in-flight requests up to the shutdown timeout, then closes everything. */
   close(): Promise<void>;
 }
@@ -96,11 +99,14 @@ export async function startGatewayServer(
     },
   });
 
+  // In production /metrics leaves the API port for a loopback one (see src/metrics-server.ts).
+  const metricsPort =
+    config.metricsPort === 'auto' ? (config.production ? 9464 : 'api') : config.metricsPort;
   const gateway = createGateway({
     client,
     logger,
     // Always counted (the client's observer feeds it); served only when METRICS says so.
-    ...(config.metrics ? { metrics } : {}),
+    ...(config.metrics ? { metrics, serveMetrics: metricsPort === 'api' } : {}),
     userTokenCache: new UserTokenCache({
       maxEntries: config.userTokenCacheMaxEntries,
       ttlMs: config.userTokenCacheTtlMs,
@@ -145,6 +151,15 @@ export async function startGatewayServer(
       resolve();
     });
   });
+  const metricsServer =
+    config.metrics && metricsPort !== 'api'
+      ? await startMetricsServer({
+          metrics,
+          host: config.metricsHost,
+          port: metricsPort,
+          upstreamStatus: () => client.status(),
+        })
+      : undefined;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -162,6 +177,7 @@ export async function startGatewayServer(
       }
       server.closeAllConnections();
       await closed;
+      await metricsServer?.close();
       await client.close();
       await simulator?.close();
     })();
@@ -177,6 +193,7 @@ export async function startGatewayServer(
     simulator,
     demoSession,
     metrics,
+    metricsUrl: metricsServer?.url,
     close,
   };
 }
