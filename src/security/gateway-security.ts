@@ -221,19 +221,19 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
     hidesFieldSuggestions: options.fieldSuggestions === false,
     /**
      * Throws or rejects (RATE_LIMITED or FORBIDDEN) before any upstream call; returns nothing,
-     * or a promise only when a check is asynchronous, when allowed. In order: the device limit,
-     * the userId policy, then the address's share of Circle's quota (charged last, so a refusal
-     * by the others costs none of it).
+     * or a promise only when a check is asynchronous, when allowed. In order: the address's share
+     * of Circle's quota (first, so an address past it cannot spend another device's limit: the
+     * device-lockout mitigation), the device limit, then the userId policy.
      */
     beforeRefresh(caller: RefreshCaller, input: RefreshInput): undefined | Promise<void> {
       const userId = input.user.userId;
-      const budget = () => settle(limiter?.byUpstreamCall(caller.address));
-      const policy = () => {
-        const allowed = userId === undefined ? undefined : userIdGuard(caller.request, userId);
-        return allowed ? allowed.then(budget) : budget();
+      const policy = () => (userId === undefined ? undefined : userIdGuard(caller.request, userId));
+      const device = () => {
+        const verdict = settle(limiter?.byDevice(input.deviceId, caller.address));
+        return verdict ? verdict.then(policy) : policy();
       };
-      const device = settle(limiter?.byDevice(input.deviceId, caller.address));
-      return device ? device.then(policy) : policy();
+      const budget = settle(limiter?.byUpstreamCall(caller.address));
+      return budget ? budget.then(device) : device();
     },
     /** After a refresh failed: Circle refusing the caller's credentials shrinks its budget. */
     afterRefreshFailed(caller: RefreshCaller, error: unknown): void {

@@ -124,4 +124,25 @@ describe.each([
     expect(valid.json.data?.refreshUserToken).toMatchObject({ userId: session.userId });
     if (fastPath === 'true') expect(gateway.gateway.fastPathStats().served).toBeGreaterThan(0);
   });
+
+  it("does not let one address lock out another's device (the address budget comes first)", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const victim = await newSession(gateway);
+    const flood = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        refresh('203.0.113.77', {
+          user: { userToken: jwtLike({ sub: `forged-${i}` }) },
+          deviceId: victim.deviceId,
+          refreshToken: `refresh-${i}`,
+        }),
+      ),
+    );
+    expect(flood.filter((answer) => answer.status === 429)).toHaveLength(37);
+    const own = await refresh(NEIGHBOUR, {
+      user: { userToken: victim.userToken },
+      deviceId: victim.deviceId,
+      refreshToken: victim.refreshToken,
+    });
+    expect(own.json.errors).toBeUndefined();
+  });
 });
