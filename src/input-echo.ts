@@ -98,9 +98,19 @@ const isValue = (node: ASTNode) =>
   node.kind === Kind.OBJECT ||
   node.kind === Kind.VARIABLE;
 
+// The lexer and parser describe the token they stopped at with its value (`found String "…"`,
+// `Unexpected Name "…"`, `got: "…"`): the kind stays, the value goes.
+const TOKEN_VALUE = /\b(Name|Int|Float|String|BlockString) "[\s\S]*"(\.?)$/;
+const QUOTED_TAIL = /: "[\s\S]*"(\.?)$/;
+
+function withoutTokenValue(message: string): string {
+  return message.replace(TOKEN_VALUE, '$1$2').replace(QUOTED_TAIL, '$1');
+}
+
 /** The message with no input value in it (unchanged when it quotes none). */
 export function withoutInputValues(error: GraphQLError): string {
   const message = error.message;
+  if (message.startsWith('Syntax Error: ')) return withoutTokenValue(message);
   if (message.startsWith('Variable "$') && message.includes(' got invalid value ')) {
     return variableMessage(error);
   }

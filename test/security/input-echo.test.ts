@@ -102,6 +102,25 @@ describe.each([
     if (field) expect(answer.json.errors?.[0]?.message).toContain(`"${field}"`);
   });
 
+  it.each([
+    [
+      'a string where a name belongs',
+      `mutation { refreshUserToken(input: {user: {userToken "${CANARY}"}}) { userToken } }`,
+      'Syntax Error: Expected ":", found String.',
+    ],
+    [
+      'an unexpected name',
+      `{ gateway { version } } ${CANARY.replace(/-/g, '_')}`,
+      'Syntax Error: Unexpected Name.',
+    ],
+    ['a bad escape in a string', `{ gateway(x: "\\u${CANARY}") { version } }`, undefined],
+  ])('names only the kind of token in a syntax error: %s', async (_c, query, message) => {
+    const answer = await post(gateway.graphqlUrl, { query });
+    expect(answer.text).not.toContain(CANARY.replace(/-/g, '_'));
+    expect(answer.text).not.toContain(CANARY);
+    if (message) expect(answer.json.errors?.[0]?.message).toBe(message);
+  });
+
   it('does not print the literal argument when a variable inside it is null', async () => {
     const answer = await post(gateway.graphqlUrl, {
       query: `mutation ($id: ID) { refreshUserToken(input: {user: {userId: $id}, deviceId: "${CANARY}", refreshToken: "r"}) { userToken } }`,
