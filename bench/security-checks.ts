@@ -3,8 +3,8 @@
  * userToken, the forwarded-address resolution behind a trusted proxy, and the IPv6 /64 key.
  *   npx tsx bench/security-checks.ts
  */
-import { isWellFormedJwt } from '../src/circle/jwt.ts';
-import { createForwardedAddressResolver, rateLimitKey } from '../src/security/client-address.ts';
+import { isWellFormedJwt } from '../src/circle/jwt.js';
+import { createForwardedAddressResolver, rateLimitKey } from '../src/security/client-address.js';
 
 const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const token = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ sub: 'a'.repeat(36), iat: 1, exp: 2, jti: 'x'.repeat(36) })}.${'s'.repeat(342)}`;
