@@ -19,16 +19,18 @@ RUN npm run build
 
 # --- runtime: production dependencies and dist/ only, as a non-root user ---
 FROM ${NODE_IMAGE} AS runtime
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
+# /metrics has a port of its own in production (9464); inside a container loopback is unreachable
+# for a scraper, so it listens on the pod's interfaces. Don't publish 9464 beyond the cluster.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000 METRICS_HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The manifest TRUSTED_DOCUMENTS=true reads (relative to the working directory).
+# The manifest TRUSTED_DOCUMENTS=true reads (found from dist/, wherever the process starts).
 COPY --from=build /app/src/generated/persisted-documents.json ./src/generated/persisted-documents.json
 # The node image's unprivileged user: the process cannot write to its own code.
 USER node
-EXPOSE 4000
+EXPOSE 4000 9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Plain node, no tsx; node receives SIGTERM itself (exec form) and drains.

@@ -48,6 +48,8 @@ const gateway = await startGatewayServer(
     PORT: '0',
     RATE_LIMIT_ADDRESS_RATE: '0',
     RATE_LIMIT_DEVICE_RATE: '0',
+    RATE_LIMIT_UPSTREAM_RATE: '0',
+    METRICS_PORT: '0',
   }),
   { logger: createLogger({ level: 'error' }) },
 );

@@ -244,6 +244,8 @@ async function startGateway(
     HOST: '127.0.0.1',
     PORT: String(port),
     ...rateLimitOverrides(),
+    // Production serves /metrics on a port of its own; a free one, so gateways never collide.
+    METRICS_PORT: '0',
     WORKERS: String(WORKERS),
     ...extraEnv,
   };

@@ -41,6 +41,9 @@ const GATEWAY_ENV = {
   // gateway's own per-address and per-device limits would turn the soak into a test of them.
   RATE_LIMIT_ADDRESS_RATE: '0',
   RATE_LIMIT_DEVICE_RATE: '0',
+  RATE_LIMIT_UPSTREAM_RATE: '0',
+  // Production serves /metrics on a port of its own; a free one, so runs never collide.
+  METRICS_PORT: '0',
   LOG_LEVEL: 'error',
 };
 

@@ -41,6 +41,9 @@ export interface Config {
   userTokenCacheTtlMs: number;
   shutdownTimeoutMs: number;
   shutdownDelayMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxConnections: number;
   workers: number;
   maxBodyBytes: number;
   maxDepth: number;
@@ -53,6 +56,9 @@ export interface Config {
   /** `auto`: on in development, off in production. */
   graphiql: boolean | 'auto';
   metrics: boolean;
+  /** `auto`: `api` in development, 9464 in production. */
+  metricsPort: number | 'api' | 'auto';
+  metricsHost: string;
   fastPath: boolean;
   /** `auto`: on in development, off in production. */
   fieldSuggestions: boolean | 'auto';
@@ -60,10 +66,14 @@ export interface Config {
   rateLimitAddressBurst: number;
   rateLimitDeviceRate: number;
   rateLimitDeviceBurst: number;
+  rateLimitUpstreamRate: number;
+  rateLimitUpstreamBurst: number;
+  rateLimitUpstreamRefusalCost: number;
   /** Undefined: loopback outside production, none in production. */
   rateLimitExempt: string[] | undefined;
   trustProxy: string[];
-  userIdPath: 'enabled' | 'disabled';
+  /** `auto`: enabled in development; in production only with an `authorizeUserId` hook. */
+  userIdPath: 'enabled' | 'disabled' | 'auto';
   corsOrigins: string[];
   hstsMaxAge: number;
   /** The manifest's path, or false: any document runs. */
@@ -318,6 +328,27 @@ export const SETTINGS = [
     parse: integer(0, 600_000),
   }),
   setting({
+    key: 'headersTimeoutMs',
+    env: 'HEADERS_TIMEOUT_MS',
+    default: 10_000,
+    description: 'Longest a client may take to send its request headers (408 and close after).',
+    parse: integer(1_000, 600_000),
+  }),
+  setting({
+    key: 'requestTimeoutMs',
+    env: 'REQUEST_TIMEOUT_MS',
+    default: 30_000,
+    description: 'Longest a client may take to send its whole request, body included.',
+    parse: integer(1_000, 3_600_000),
+  }),
+  setting({
+    key: 'maxConnections',
+    env: 'MAX_CONNECTIONS',
+    default: 1_000,
+    description: 'Open client sockets per process at most (0 = no cap); more are closed at once.',
+    parse: integer(0, 1_000_000),
+  }),
+  setting({
     key: 'workers',
     env: 'WORKERS',
     default: 1,
@@ -391,6 +422,28 @@ export const SETTINGS = [
     parse: boolean,
   }),
   setting({
+    key: 'metricsPort',
+    env: 'METRICS_PORT',
+    default: 'auto',
+    description:
+      'Where /metrics is served: a port of its own, api (the API port), or auto (api; 9464 in production).',
+    parse: (raw) => {
+      const value = raw.trim().toLowerCase();
+      if (value === 'auto' || value === 'api') return value;
+      const port = integer(0, 65535)(value);
+      return typeof port === 'number'
+        ? port
+        : { problem: 'must be a port (0 to 65535), api or auto' };
+    },
+  }),
+  setting({
+    key: 'metricsHost',
+    env: 'METRICS_HOST',
+    default: '127.0.0.1',
+    description: "Address of /metrics' own port (loopback: only the host's scraper reaches it).",
+    parse: text,
+  }),
+  setting({
     key: 'fastPath',
     env: 'FAST_PATH',
     default: true,
@@ -435,6 +488,29 @@ export const SETTINGS = [
     parse: integer(1, 10_000_000),
   }),
   setting({
+    key: 'rateLimitUpstreamRate',
+    env: 'RATE_LIMIT_UPSTREAM_RATE',
+    default: 1,
+    description:
+      'Refreshes per second per address that may reach Circle (0 = no limit); 429 beyond.',
+    parse: integer(0, 1_000_000),
+  }),
+  setting({
+    key: 'rateLimitUpstreamBurst',
+    env: 'RATE_LIMIT_UPSTREAM_BURST',
+    default: 3,
+    description: 'Refreshes an address may send to Circle at once above that rate.',
+    parse: integer(1, 10_000_000),
+  }),
+  setting({
+    key: 'rateLimitUpstreamRefusalCost',
+    env: 'RATE_LIMIT_REFUSAL_COST',
+    default: 2,
+    description:
+      'Extra tokens an address loses when Circle refuses its token or device (0 = none).',
+    parse: integer(0, 1_000),
+  }),
+  setting({
     key: 'rateLimitExempt',
     env: 'RATE_LIMIT_EXEMPT',
     default: undefined,
@@ -453,14 +529,14 @@ export const SETTINGS = [
   setting({
     key: 'userIdPath',
     env: 'USER_ID_PATH',
-    default: 'enabled',
+    default: 'auto',
     description:
-      'enabled or disabled: whether refreshUserToken accepts user.userId (disabled: FORBIDDEN).',
+      'user.userId accepted? enabled, disabled, or auto (production: only with an authorizeUserId hook).',
     parse: (raw) => {
       const value = raw.trim().toLowerCase();
-      return value === 'enabled' || value === 'disabled'
+      return value === 'enabled' || value === 'disabled' || value === 'auto'
         ? value
-        : { problem: 'must be enabled or disabled' };
+        : { problem: 'must be enabled, disabled or auto' };
     },
   }),
   setting({
@@ -561,6 +637,13 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     values.upstreamRetryMaxDelayMs < values.upstreamRetryBaseDelayMs
   ) {
     problems.push('UPSTREAM_RETRY_MAX_DELAY_MS must be >= UPSTREAM_RETRY_BASE_DELAY_MS');
+  }
+  if (
+    typeof values.headersTimeoutMs === 'number' &&
+    typeof values.requestTimeoutMs === 'number' &&
+    values.requestTimeoutMs < values.headersTimeoutMs
+  ) {
+    problems.push('REQUEST_TIMEOUT_MS must be >= HEADERS_TIMEOUT_MS (the headers are part of it)');
   }
   if (typeof values.workers === 'number' && values.workers > 1 && apiKey === undefined) {
     problems.push(

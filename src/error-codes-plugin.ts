@@ -1,5 +1,6 @@
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { withoutInputValues } from './input-echo.js';
 import { GATEWAY_ERROR_CODES, isRetryableCode } from './schema/errors.js';
 
 const CONTRACT_CODES: ReadonlySet<string> = new Set(GATEWAY_ERROR_CODES);
@@ -16,28 +17,13 @@ const ALLOWED_EXTENSIONS = new Set([
   'http',
 ]);
 
-// graphql-js words a variable coercion error as
-//   Variable "$input" got invalid value <the whole value> at "input.user"; <reason>
-// The value is the caller's input, tokens included: it is cut out, the path and reason stay.
-const ECHOED_VALUE =
-  /^(Variable "\$[^"]+") got invalid value [\s\S]*?(?: at "([^"]+)")?; ([\s\S]*)$/;
-
-/** The message without the caller's value that graphql-js quotes in a coercion error. */
-export function withoutEchoedInput(message: string): string {
-  if (!message.includes(' got invalid value ')) return message;
-  const match = ECHOED_VALUE.exec(message);
-  if (!match) return 'A variable has an invalid value.';
-  const [, variable, path, reason] = match;
-  return `${variable} has an invalid value${path ? ` at "${path}"` : ''}: ${reason}`;
-}
-
 function needsWork(error: GraphQLError): boolean {
   const extensions = error.extensions ?? {};
   const code = extensions.code;
   if (typeof code !== 'string' || !CONTRACT_CODES.has(code)) return true;
   if (typeof extensions.retryable !== 'boolean') return true;
   for (const key of Object.keys(extensions)) if (!ALLOWED_EXTENSIONS.has(key)) return true;
-  return error.message.includes(' got invalid value ');
+  return withoutInputValues(error) !== error.message;
 }
 
 function normalize(error: GraphQLError): GraphQLError {
@@ -56,7 +42,7 @@ function normalize(error: GraphQLError): GraphQLError {
   if (typeof extensions.retryable !== 'boolean') {
     extensions.retryable = isRetryableCode(extensions.code as string);
   }
-  return new GraphQLError(withoutEchoedInput(error.message), {
+  return new GraphQLError(withoutInputValues(error), {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
@@ -74,7 +60,7 @@ export function normalizeResult(result: ExecutionResult): ExecutionResult {
 
 /**
  * Every error a client sees carries a code from the contract and `retryable`, only allow-listed
- * extensions, and no echo of the caller's variables (they hold tokens).
+ * extensions, and no input value quoted in a message (they hold tokens; see src/input-echo.ts).
  */
 export function useErrorCodes(): Plugin {
   return {

@@ -79,6 +79,12 @@ export interface GatewayOptions {
    */
   metrics?: Metrics;
   /**
+   * Whether GET /metrics on this gateway serves `metrics` (false: counted only, served elsewhere,
+   * e.g. on a port of its own).
+   * @default true
+   */
+  serveMetrics?: boolean;
+  /**
    * Document limits, body size, rate limits, CORS, CSRF, security headers, introspection, field
    * suggestions, trusted documents and the userId switch (src/security/).
    * @default every control on with its development default (see SecurityOptions)
@@ -144,6 +150,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     client: options.client,
     logger,
     beforeRefresh: security.beforeRefresh,
+    afterRefreshFailed: security.afterRefreshFailed,
     userTokenCache: options.userTokenCache,
     mutationDeadlineMs: options.mutationDeadlineMs,
     gatewayInfo: { version: VERSION, simulated: options.simulated ?? false },
@@ -212,7 +219,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }),
     plugins: [
       // Before useDrain, so a draining instance still answers scrapes.
-      ...(options.metrics
+      ...(options.metrics && options.serveMetrics !== false
         ? [useMetricsEndpoint(options.metrics, { upstreamStatus: () => options.client.status() })]
         : []),
       useDrain(() => draining),

@@ -39,7 +39,9 @@ async function main(): Promise<void> {
       `  GraphiQL:   open ${running.graphqlUrl} in a browser${running.simulator ? ' and press Run' : ''}`,
     );
   }
-  lines.push(`  Health:     ${running.url}/health   Readiness: ${running.url}/ready`, '');
+  lines.push(`  Health:     ${running.url}/health   Readiness: ${running.url}/ready`);
+  if (running.metricsUrl) lines.push(`  Metrics:    ${running.metricsUrl}`);
+  lines.push('');
   // With several workers, one banner is enough.
   if (cluster.isPrimary || cluster.worker?.id === 1) process.stderr.write(`${lines.join('\n')}\n`);
   logger.info('gateway started', {

@@ -20,6 +20,11 @@ export interface RefreshContextOptions {
    * `createGatewaySecurity(...).beforeRefresh`.
    */
   beforeRefresh(caller: RefreshCaller, input: RefreshInput): undefined | Promise<void>;
+  /**
+   * Told of every refresh that failed, so a caller whose credentials Circle refuses pays more of
+   * its address's upstream budget: `createGatewaySecurity(...).afterRefreshFailed`.
+   */
+  afterRefreshFailed(caller: RefreshCaller, error: unknown): void;
   /** @default a new UserTokenCache with its defaults (10,000 users, 50 minutes) */
   userTokenCache?: UserTokenCache;
   /**
@@ -43,7 +48,7 @@ export function createRefreshContextFactory(
   options: RefreshContextOptions,
 ): (requestId: string, caller: RefreshCaller) => GatewayContext {
   const now = options.now ?? Date.now;
-  const { logger, gatewayInfo, beforeRefresh } = options;
+  const { logger, gatewayInfo, beforeRefresh, afterRefreshFailed } = options;
   const mutationDeadlineMs = options.mutationDeadlineMs ?? 10_000;
   if (!Number.isFinite(mutationDeadlineMs) || mutationDeadlineMs <= 0) {
     throw new RangeError('mutationDeadlineMs must be a positive number');
@@ -86,6 +91,7 @@ export function createRefreshContextFactory(
           });
           return outcome;
         } catch (error) {
+          afterRefreshFailed(caller, error);
           log.warn('refreshUserToken', {
             path,
             outcome: (error as { code?: string }).code ?? 'UNEXPECTED',

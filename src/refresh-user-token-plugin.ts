@@ -9,7 +9,7 @@ import { type ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { CircleClient } from './circle/client.js';
 import type { UserTokenCache } from './circle/user-token-cache.js';
-import { withoutEchoedInput } from './error-codes-plugin.js';
+import { withoutInputValues } from './input-echo.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRefreshContextFactory, requestIdFor } from './refresh-context.js';
 import { type GatewayContext, REFRESH_CONTEXT } from './schema/context.js';
@@ -79,6 +79,7 @@ export function useRefreshUserToken(
     client: options.client,
     logger,
     beforeRefresh: security.beforeRefresh,
+    afterRefreshFailed: security.afterRefreshFailed,
     userTokenCache: options.userTokenCache,
     mutationDeadlineMs: options.mutationDeadlineMs,
     gatewayInfo: { version: VERSION, simulated: false },
@@ -102,11 +103,12 @@ export function useRefreshUserToken(
         }),
       });
     },
-    // graphql-js quotes a variable's whole value in a coercion error: for this mutation that is a
-    // refresh token. Only the quoted value goes; the host's codes and messages stay as they are.
+    // graphql-js quotes input values in coercion and validation errors: for this mutation that
+    // is a token. Only the quoted values go (the gateway's own rewrite, src/input-echo.ts); the
+    // host's codes and messages stay as they are.
     onResultProcess({ result, setResult }) {
       const clean = (one: ExecutionResult): ExecutionResult =>
-        one.errors?.some((error) => error.message !== withoutEchoedInput(error.message))
+        one.errors?.some((error) => error.message !== withoutInputValues(error))
           ? { ...one, errors: one.errors.map(withoutEcho) }
           : one;
       if (Array.isArray(result)) setResult(result.map(clean));
@@ -118,7 +120,7 @@ export function useRefreshUserToken(
 }
 
 function withoutEcho(error: GraphQLError): GraphQLError {
-  const message = withoutEchoedInput(error.message);
+  const message = withoutInputValues(error);
   if (message === error.message) return error;
   return new GraphQLError(message, {
     nodes: error.nodes,

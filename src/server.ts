@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { type CircleClient, createCircleClient } from './circle/client.js';
 import { UserTokenCache } from './circle/user-token-cache.js';
 import type { Config } from './config.js';
+import { createConnectionControls, serverOptions } from './connection-controls.js';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { startMetricsServer } from './metrics-server.js';
 import { resolveToggle, securityOptionsFromConfig } from './security/from-config.js';
 import type { RateLimitStore } from './security/rate-limit.js';
 import { type RunningSimulator, startCircleSimulator } from './simulator/index.js';
@@ -25,6 +27,8 @@ export interface RunningGateway {
   demoSession: Record<string, string> | undefined;
   /** The metrics served at GET /metrics. */
   metrics: Metrics;
+  /** Where /metrics is served when it has a port of its own (production's default). */
+  metricsUrl: string | undefined;
   /**
    * Reports unready for the shutdown delay while serving, drains, waits for in-flight requests up
    * to the shutdown timeout, then closes everything.
@@ -120,12 +124,15 @@ export async function startGatewayServer(
   if (rateLimitStore && security.rateLimits) {
     security.rateLimits = { ...security.rateLimits, store: rateLimitStore };
   }
+  // In production /metrics leaves the API port for a loopback one (see src/metrics-server.ts).
+  const metricsPort =
+    config.metricsPort === 'auto' ? (config.production ? 9464 : 'api') : config.metricsPort;
   const gateway = createGateway({
     ...hooks,
     client,
     logger,
     // Always counted (the client's observer feeds it); served only when METRICS says so.
-    ...(config.metrics ? { metrics } : {}),
+    ...(config.metrics ? { metrics, serveMetrics: metricsPort === 'api' } : {}),
     userTokenCache:
       hooks.userTokenCache ??
       new UserTokenCache({
@@ -152,16 +159,20 @@ export async function startGatewayServer(
         : {},
   });
 
-  let inFlight = 0;
-  const server = createServer((req, res) => {
-    inFlight += 1;
+  const limits = {
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxConnections: config.maxConnections,
+    keepAliveTimeoutMs: 5_000,
+  };
+  const server = createServer(serverOptions(limits), (req, res) => {
+    connections.track(req, res);
     res.once('close', () => {
-      inFlight -= 1;
       if (gateway.draining) server.closeIdleConnections();
     });
     gateway.handleNodeRequest(req, res);
   });
-  server.keepAliveTimeout = 5_000;
+  const connections = createConnectionControls(server, limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
@@ -169,6 +180,15 @@ export async function startGatewayServer(
       resolve();
     });
   });
+  const metricsServer =
+    config.metrics && metricsPort !== 'api'
+      ? await startMetricsServer({
+          metrics,
+          host: config.metricsHost,
+          port: metricsPort,
+          upstreamStatus: () => client.status(),
+        })
+      : undefined;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -183,14 +203,16 @@ export async function startGatewayServer(
         await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       }
       gateway.drain();
+      connections.drain();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = Date.now() + config.shutdownTimeoutMs;
-      while (inFlight > 0 && Date.now() < deadline) {
+      while (connections.inFlight > 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       server.closeAllConnections();
       await closed;
+      await metricsServer?.close();
       await client.close();
       await simulator?.close();
     })();
@@ -206,6 +228,7 @@ export async function startGatewayServer(
     simulator,
     demoSession,
     metrics,
+    metricsUrl: metricsServer?.url,
     close,
   };
 }

@@ -88,6 +88,20 @@ function classifyHttp(error: CircleHttpError): {
   return { code: 'UPSTREAM_UNAVAILABLE', message: 'Circle is not available right now.' };
 }
 
+/** The codes that say Circle refused the caller's own credentials (not the gateway's, not load). */
+const CALLER_REFUSALS: ReadonlySet<GatewayErrorCode> = new Set<GatewayErrorCode>([
+  'USER_TOKEN_EXPIRED',
+  'USER_TOKEN_INVALID',
+  'USER_NOT_FOUND',
+  'USER_DISABLED',
+  'DEVICE_INVALID',
+  'REFRESH_REJECTED',
+]);
+
+/** Whether Circle answered that the caller's token, user, device or refresh token is no good. */
+export const isCallerRefusal = (error: unknown): boolean =>
+  error instanceof CircleHttpError && CALLER_REFUSALS.has(classifyHttp(error).code);
+
 const RETRYABLE: ReadonlySet<string> = new Set<GatewayErrorCode>([
   'RATE_LIMITED',
   'UPSTREAM_TIMEOUT',

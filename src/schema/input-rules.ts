@@ -1,4 +1,5 @@
 import { type ASTNode, GraphQLError } from 'graphql';
+import { isWellFormedJwt } from '../circle/jwt.js';
 import type { RefreshInput } from '../circle/user-token-service.js';
 import { withoutStackTrace } from '../stack-traces.js';
 
@@ -99,6 +100,22 @@ export function checkRefreshInput(
     checkString(reject, 'input.deviceId', raw.deviceId, INPUT_LIMITS.deviceId) ??
     checkString(reject, 'input.refreshToken', raw.refreshToken, INPUT_LIMITS.refreshToken);
   if (problem) return problem;
+  // Last, after every BAD_USER_INPUT rule: Circle would answer this token 155103/155105, so the
+  // caller gets that answer without a call that spends everyone's shared quota.
+  if (user.userToken !== undefined && !isWellFormedJwt(user.userToken)) {
+    return withoutStackTrace(
+      () =>
+        new GraphQLError('The user token is not a well-formed JWT (Circle issues JWTs).', {
+          ...at?.(),
+          extensions: {
+            code: 'USER_TOKEN_INVALID',
+            reason: 'NOT_A_JWT',
+            field: 'input.user.userToken',
+            retryable: false,
+          },
+        }),
+    );
+  }
   return {
     user,
     deviceId: raw.deviceId,

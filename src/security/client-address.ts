@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
+import proxyaddr from 'proxy-addr';
 
 /**
  * Address lists as settings spell them: comma-separated IPs and CIDR ranges, plus the words
@@ -42,11 +44,50 @@ export function parseAddressList(raw: string): string[] | { problem: string } {
   return entries;
 }
 
-/** Strips the IPv4-mapped IPv6 prefix (::ffff:1.2.3.4), as Node reports dual-stack sockets. */
+/**
+ * One spelling per address, so that a client cannot get a fresh rate-limit bucket by writing its
+ * address differently: a port (`1.2.3.4:80`, `[::1]:80`) and an IPv6 zone (`%eth0`) dropped,
+ * IPv4-mapped IPv6 (`::ffff:1.2.3.4`, `::ffff:102:304`) as IPv4, IPv6 lower-case and compressed
+ * (RFC 5952, as the WHATWG URL serializer writes it). `undefined` when it is not an IP address.
+ */
+export function canonicalAddress(raw: string): string | undefined {
+  let value = raw.trim();
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(value);
+  if (bracketed) value = bracketed[1]!;
+  else if (/^\d{1,3}(?:\.\d{1,3}){3}:\d{1,5}$/.test(value))
+    value = value.slice(0, value.indexOf(':'));
+  value = value.replace(/%[\w.-]+$/, '');
+  const family = isIP(value);
+  if (family === 4) return value;
+  if (family !== 6) return undefined;
+  const v6 = new URL(`http://[${value}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+  if (!mapped) return v6;
+  const high = Number.parseInt(mapped[1]!, 16);
+  const low = Number.parseInt(mapped[2]!, 16);
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+}
+
+/** The canonical address, or the input trimmed and lower-cased when it is not an IP address. */
 export function normalizeAddress(address: string): string {
-  const trimmed = address.trim();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(trimmed);
-  return mapped ? mapped[1]! : trimmed.toLowerCase();
+  return canonicalAddress(address) ?? address.trim().toLowerCase();
+}
+
+/**
+ * The rate-limit bucket of an address: the address itself for IPv4, its /64 network for IPv6 (one
+ * subscriber's allocation; a client cycling addresses inside it is still one client).
+ */
+export function rateLimitKey(address: string): string {
+  const canonical = canonicalAddress(address);
+  if (canonical === undefined || isIP(canonical) !== 6) return canonical ?? address;
+  const [head = '', tail] = canonical.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => Number.parseInt(group, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 export interface AddressMatcher {
@@ -94,32 +135,50 @@ interface NodeServerContext {
   req?: { socket?: { remoteAddress?: string } };
 }
 
+// proxy-addr's name for the private ranges (the same four) is `uniquelocal`.
+const PROXY_ADDR_NAMES: Record<string, string> = { private: 'uniquelocal' };
+
 /**
  * Resolves the client's address from the socket's peer and the `X-Forwarded-For` header: the
- * peer, or behind trusted proxies the rightmost untrusted hop. `undefined` when there is no peer.
+ * peer, or behind trusted proxies the rightmost untrusted hop (proxy-addr's semantics, the ones
+ * Express uses). Every hop is canonicalized first (see canonicalAddress). A hop that is not an
+ * address at all (`unknown`, a host name, junk) cannot name a client: the trusted proxy that
+ * passed it on is taken instead, so junk shares that proxy's bucket rather than getting its own.
+ * `undefined` when there is no peer.
  */
 export function createForwardedAddressResolver(options: ClientAddressOptions = {}) {
-  const trusted = createAddressMatcher(options.trustProxy ?? []);
-  const trusting = trusted.entries.length > 0;
+  const entries = options.trustProxy ?? [];
+  const trusting = entries.length > 0;
+  const trust = trusting
+    ? proxyaddr.compile(entries.map((entry) => PROXY_ADDR_NAMES[entry] ?? entry))
+    : undefined;
   return (
     peer: string | undefined,
     forwardedFor: string | null | undefined,
   ): string | undefined => {
     if (peer === undefined) return undefined;
     const socketAddress = normalizeAddress(peer);
-    if (!trusting || !trusted(socketAddress)) return socketAddress;
-    const hops = (forwardedFor ?? '')
+    if (!trust || !forwardedFor) return socketAddress;
+    // Not an address: a value proxy-addr never trusts, so the walk stops at it.
+    const hops = forwardedFor
       .split(',')
       .map((hop) => hop.trim())
-      .filter(Boolean);
-    for (let i = hops.length - 1; i >= 0; i -= 1) {
-      const hop = normalizeAddress(hops[i]!);
-      if (!trusted(hop)) return hop;
-    }
-    // Every hop is a trusted proxy: the leftmost is as close to the client as we can know.
-    return hops.length > 0 ? normalizeAddress(hops[0]!) : socketAddress;
+      .filter(Boolean)
+      .map((hop) => canonicalAddress(hop) ?? NOT_AN_ADDRESS);
+    const chain = proxyaddr.all(
+      {
+        headers: { 'x-forwarded-for': hops.join(', ') },
+        socket: { remoteAddress: socketAddress },
+      } as unknown as IncomingMessage,
+      trust,
+    );
+    // chain: the peer, then the hops right to left, up to and including the first untrusted one.
+    const client = chain[chain.length - 1]!;
+    return client === NOT_AN_ADDRESS ? chain[chain.length - 2]! : client;
   };
 }
+
+const NOT_AN_ADDRESS = 'not-an-address';
 
 /**
  * The same for a Fetch request and Yoga's server context: `undefined` for in-process requests

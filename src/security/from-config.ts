@@ -22,6 +22,11 @@ export function securityOptionsFromConfig(config: Config): SecurityOptions {
     rateLimits: {
       perAddress: { rate: config.rateLimitAddressRate, burst: config.rateLimitAddressBurst },
       perDevice: { rate: config.rateLimitDeviceRate, burst: config.rateLimitDeviceBurst },
+      upstreamPerAddress: {
+        rate: config.rateLimitUpstreamRate,
+        burst: config.rateLimitUpstreamBurst,
+        refusalCost: config.rateLimitUpstreamRefusalCost,
+      },
       // Loopback is exempt in development (tests, benchmarks, one developer); in production a
       // reverse proxy on the same host would otherwise exempt every client.
       exempt: config.rateLimitExempt ?? (config.production ? [] : ['loopback']),
@@ -29,7 +34,14 @@ export function securityOptionsFromConfig(config: Config): SecurityOptions {
     trustProxy: config.trustProxy,
     corsOrigins: config.corsOrigins,
     hstsMaxAgeSeconds: config.hstsMaxAge,
-    userIdPath: config.userIdPath,
+    // Minting by userId needs nothing but the API key the gateway holds: in production it answers
+    // only a caller an authorizeUserId hook vouches for, unless USER_ID_PATH=enabled says so.
+    userIdPath:
+      config.userIdPath === 'auto'
+        ? config.production
+          ? 'authorized'
+          : 'enabled'
+        : config.userIdPath,
     trustedDocuments:
       config.trustedDocuments === false
         ? undefined

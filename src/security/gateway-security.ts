@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { RefreshInput } from '../circle/user-token-service.js';
 import type { Logger } from '../logger.js';
+import { isCallerRefusal } from '../schema/errors.js';
 import { useBodyLimit } from './body-limit.js';
 import {
   createAddressMatcher,
@@ -19,11 +20,16 @@ import {
   type MaybeRefusal,
   type RateLimitStore,
   type TokenBucketLimit,
+  type UpstreamBudget,
   useAddressRateLimit,
 } from './rate-limit.js';
 import { apiSecurityHeaders, createGraphiQLCsp, useSecurityHeaders } from './security-headers.js';
 import { type TrustedDocumentsOptions, useTrustedDocuments } from './trusted-documents.js';
-import { type AuthorizeUserId, createUserIdGuard } from './user-id-authorization.js';
+import {
+  type AuthorizeUserId,
+  createUserIdGuard,
+  type UserIdPath,
+} from './user-id-authorization.js';
 
 export interface RateLimitOptions {
   /**
@@ -45,6 +51,13 @@ export interface RateLimitOptions {
    * @default ['loopback']
    */
   exempt?: readonly string[];
+  /**
+   * Refreshes that may reach Circle per client address, tighter after Circle refuses that
+   * address's credentials: Circle's refresh quota is one for the whole API key, and this keeps one
+   * address from spending everyone's. `rate` 0 turns it off.
+   * @default { rate: 1, burst: 3, refusalCost: 2 }
+   */
+  upstreamPerAddress?: UpstreamBudget;
   /** @default a bounded in-memory store (one process; see RateLimitStore for several) */
   store?: RateLimitStore;
 }
@@ -93,10 +106,23 @@ export interface SecurityOptions {
   /** Run only the manifest's documents. @default undefined (any document) */
   trustedDocuments?: TrustedDocumentsOptions;
   /**
-   * `disabled` refuses every userId refresh (FORBIDDEN).
+   * `disabled` refuses every userId refresh (FORBIDDEN); `authorized` allows one only when an
+   * `authorizeUserId` hook is configured and says yes (what `USER_ID_PATH=auto` means in
+   * production).
    * @default 'enabled'
    */
-  userIdPath?: 'enabled' | 'disabled';
+  userIdPath?: UserIdPath;
+}
+
+/** Throws a refusal, or returns a promise that rejects with it; nothing when allowed. */
+function settle(verdict: MaybeRefusal): undefined | Promise<void> {
+  if (verdict instanceof Promise) {
+    return verdict.then((refusal) => {
+      if (refusal) throw refusal;
+    });
+  }
+  if (verdict) throw verdict;
+  return undefined;
 }
 
 export interface GatewaySecurityDeps {
@@ -136,6 +162,7 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
           store: options.rateLimits?.store ?? createMemoryRateLimitStore(),
           perAddress: options.rateLimits?.perAddress,
           perDevice: options.rateLimits?.perDevice,
+          upstreamPerAddress: options.rateLimits?.upstreamPerAddress,
           isExempt: createAddressMatcher(options.rateLimits?.exempt ?? ['loopback']),
           now: deps.now,
         });
@@ -194,19 +221,23 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
     hidesFieldSuggestions: options.fieldSuggestions === false,
     /**
      * Throws or rejects (RATE_LIMITED or FORBIDDEN) before any upstream call; returns nothing,
-     * or a promise only when a check is asynchronous, when allowed.
+     * or a promise only when a check is asynchronous, when allowed. In order: the address's share
+     * of Circle's quota (first, so an address past it cannot spend another device's limit: the
+     * device-lockout mitigation), the device limit, then the userId policy.
      */
     beforeRefresh(caller: RefreshCaller, input: RefreshInput): undefined | Promise<void> {
       const userId = input.user.userId;
-      const verdict = limiter?.byDevice(input.deviceId, caller.address);
-      if (verdict instanceof Promise) {
-        return verdict.then((refusal) => {
-          if (refusal) throw refusal;
-          if (userId !== undefined) return userIdGuard(caller.request, userId);
-        });
-      }
-      if (verdict) throw verdict;
-      return userId === undefined ? undefined : userIdGuard(caller.request, userId);
+      const policy = () => (userId === undefined ? undefined : userIdGuard(caller.request, userId));
+      const device = () => {
+        const verdict = settle(limiter?.byDevice(input.deviceId, caller.address));
+        return verdict ? verdict.then(policy) : policy();
+      };
+      const budget = settle(limiter?.byUpstreamCall(caller.address));
+      return budget ? budget.then(device) : device();
+    },
+    /** After a refresh failed: Circle refusing the caller's credentials shrinks its budget. */
+    afterRefreshFailed(caller: RefreshCaller, error: unknown): void {
+      if (limiter && isCallerRefusal(error)) limiter.chargeRefusal(caller.address);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
+import { rateLimitKey } from './client-address.js';
 import { GatewayRefusal, refusalResponse } from './refusal.js';
 
 export interface RateLimitDecision {
@@ -113,12 +114,27 @@ export const rateLimited = (subject: string, retryAfterMs: number) => {
   });
 };
 
+/**
+ * Refreshes that may call Circle, per client address. Circle's refresh quota (5/s) belongs to the
+ * API key, so every caller shares it: this keeps one address from spending it all.
+ */
+export interface UpstreamBudget extends TokenBucketLimit {
+  /**
+   * Tokens taken besides the call's own when Circle refuses the caller's token, device or refresh
+   * token: an address sending junk gets fewer calls, one sending good tokens is not slowed.
+   * @default 2
+   */
+  refusalCost?: number;
+}
+
 export interface RateLimiterOptions {
   store: RateLimitStore;
   /** @default { rate: 50, burst: 100 } */
   perAddress?: TokenBucketLimit;
   /** @default { rate: 5, burst: 10 } */
   perDevice?: TokenBucketLimit;
+  /** @default { rate: 1, burst: 3, refusalCost: 2 } */
+  upstreamPerAddress?: UpstreamBudget;
   /** Whether a client address is not limited at all (by address or by device). */
   isExempt: (address: string | undefined) => boolean;
   now?: () => number;
@@ -128,10 +144,17 @@ export interface RateLimiterOptions {
 export function createRateLimiter(options: RateLimiterOptions) {
   const perAddress = options.perAddress ?? { rate: 50, burst: 100 };
   const perDevice = options.perDevice ?? { rate: 5, burst: 10 };
+  const upstream = options.upstreamPerAddress ?? { rate: 1, burst: 3 };
+  const refusalCost = upstream.refusalCost ?? 2;
   checkLimit('perAddress', perAddress);
   checkLimit('perDevice', perDevice);
+  checkLimit('upstreamPerAddress', upstream);
+  if (!Number.isSafeInteger(refusalCost) || refusalCost < 0) {
+    throw new RangeError('upstreamPerAddress.refusalCost must be a whole number >= 0');
+  }
   const now = options.now ?? Date.now;
   const { store, isExempt } = options;
+  const debts = createDebts(upstream.rate, Math.max(upstream.burst, refusalCost) * 4);
   // Synchronous when the store is (the in-memory one): no promise per request for a check.
   const decide = (
     decision: RateLimitDecision | Promise<RateLimitDecision>,
@@ -145,7 +168,7 @@ export function createRateLimiter(options: RateLimiterOptions) {
     byAddress(address: string | undefined): MaybeRefusal {
       if (perAddress.rate === 0 || address === undefined || isExempt(address)) return undefined;
       return decide(
-        store.take(`address:${address}`, 1, perAddress.rate, perAddress.burst, now()),
+        store.take(`address:${rateLimitKey(address)}`, 1, perAddress.rate, perAddress.burst, now()),
         'from this address',
       );
     },
@@ -156,8 +179,56 @@ export function createRateLimiter(options: RateLimiterOptions) {
         'for this device',
       );
     },
+    /** Charged right before a refresh goes to Circle: the address's share of Circle's quota. */
+    byUpstreamCall(address: string | undefined): MaybeRefusal {
+      if (upstream.rate === 0 || isExempt(address)) return undefined;
+      const key = upstreamKey(address);
+      const owed = debts.owed(key, now());
+      if (owed > 0)
+        return rateLimited('to Circle from this address', (owed / upstream.rate) * 1000);
+      return decide(
+        store.take(key, 1, upstream.rate, upstream.burst, now()),
+        'to Circle from this address',
+      );
+    },
+    /** Circle refused this address's credentials: it owes `refusalCost` tokens before its next call. */
+    chargeRefusal(address: string | undefined): void {
+      if (upstream.rate === 0 || refusalCost === 0 || isExempt(address)) return;
+      debts.add(upstreamKey(address), refusalCost, now());
+    },
   };
 }
+
+/**
+ * Tokens an address owes after Circle refused it, paid back at the budget's rate. A bucket cannot
+ * go below empty, and a flooder's bucket is always empty, so the penalty is kept as a debt beside
+ * the store instead (per process, bounded; the budget itself is in the store, shared when the store
+ * is). `cap` bounds the debt, so a refused address is slowed, never locked out for long.
+ */
+function createDebts(rate: number, cap: number, maxKeys = 100_000) {
+  const owed = new Map<string, { tokens: number; at: number }>();
+  const current = (key: string, now: number) => {
+    const debt = owed.get(key);
+    if (!debt) return 0;
+    const left = debt.tokens - (Math.max(0, now - debt.at) / 1000) * rate;
+    if (left <= 0) owed.delete(key);
+    return Math.max(0, left);
+  };
+  return {
+    owed: current,
+    add(key: string, tokens: number, now: number) {
+      const total = Math.min(cap, current(key, now) + tokens);
+      owed.delete(key);
+      owed.set(key, { tokens: total, at: now });
+      // Oldest first: Map keeps insertion order, and every add re-inserts.
+      if (owed.size > maxKeys) owed.delete(owed.keys().next().value as string);
+    },
+  };
+}
+
+// An address nobody could tell (no socket) shares one bucket: unknown is never unlimited.
+const upstreamKey = (address: string | undefined) =>
+  `upstream:${address === undefined ? 'unknown' : rateLimitKey(address)}`;
 
 /** A rate-limit verdict: undefined when allowed; a promise only when the store is async. */
 export type MaybeRefusal = GatewayRefusal | undefined | Promise<GatewayRefusal | undefined>;

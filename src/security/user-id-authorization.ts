@@ -11,12 +11,19 @@ export type AuthorizeUserId = (ctx: {
   userId: string;
 }) => boolean | Promise<boolean>;
 
+/**
+ * `enabled`: allowed (the hook, when there is one, decides); `disabled`: always FORBIDDEN;
+ * `authorized`: allowed only when a hook is configured and says yes.
+ */
+export type UserIdPath = 'enabled' | 'disabled' | 'authorized';
+
 export interface UserIdGuardOptions {
   /**
-   * `disabled`: every userId request is FORBIDDEN; only the userToken path works.
+   * `disabled`: every userId request is FORBIDDEN; only the userToken path works. `authorized`:
+   * the same unless `authorizeUserId` is given.
    * @default 'enabled'
    */
-  userIdPath?: 'enabled' | 'disabled';
+  userIdPath?: UserIdPath;
   /** @default undefined: every userId request is allowed (the contract's default) */
   authorizeUserId?: AuthorizeUserId;
 }
@@ -30,8 +37,9 @@ const forbidden = (message: string, reason: 'USER_ID_PATH_DISABLED' | 'USER_ID_N
  * INTERNAL_SERVER_ERROR): the refresh does not go ahead either way.
  */
 export function createUserIdGuard(options: UserIdGuardOptions = {}) {
-  const enabled = (options.userIdPath ?? 'enabled') === 'enabled';
   const authorize = options.authorizeUserId;
+  const path = options.userIdPath ?? 'enabled';
+  const enabled = path === 'enabled' || (path === 'authorized' && authorize !== undefined);
   return async (request: () => Request, userId: string): Promise<void> => {
     if (!enabled) {
       throw forbidden(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   createApiGateway,
+  jwtWith,
   REFRESH_MUTATION,
   REFRESH_PATH,
   type RefreshPayload,
@@ -8,7 +9,7 @@ import {
 
 const input = (refreshToken = 'refresh-token-0001', extra: Record<string, unknown> = {}) => ({
   input: {
-    user: { userToken: 'user-token-0001' },
+    user: { userToken: jwtWith({ sub: 'user-0001' }) },
     deviceId: 'device-0001',
     refreshToken,
     ...extra,

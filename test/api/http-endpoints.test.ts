@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createApiGateway, type GraphQLBody, REFRESH_MUTATION } from '../helpers/api-gateway.js';
+import {
+  createApiGateway,
+  type GraphQLBody,
+  jwtWith,
+  REFRESH_MUTATION,
+} from '../helpers/api-gateway.js';
 
 describe('GET /graphql in a browser', () => {
   it('serves a self-hosted GraphiQL page with the example mutation', async () => {
@@ -75,7 +80,7 @@ describe('/health and /ready', () => {
     });
     api.onRefresh({ status: 503, body: { code: -1, message: 'down' } });
     await api.graphql(REFRESH_MUTATION, {
-      input: { user: { userToken: 't' }, deviceId: 'd', refreshToken: 'r' },
+      input: { user: { userToken: jwtWith({}) }, deviceId: 'd', refreshToken: 'r' },
     });
 
     const response = await api.gateway.yoga.fetch('http://localhost/ready');
@@ -105,7 +110,7 @@ describe('drain()', () => {
 
     const response = await api.post({
       query: REFRESH_MUTATION,
-      variables: { input: { user: { userToken: 't' }, deviceId: 'd', refreshToken: 'r' } },
+      variables: { input: { user: { userToken: jwtWith({}) }, deviceId: 'd', refreshToken: 'r' } },
     });
     const body = (await response.json()) as GraphQLBody<unknown>;
 

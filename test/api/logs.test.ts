@@ -11,7 +11,7 @@ import {
   type UpstreamAnswer,
 } from '../helpers/api-gateway.js';
 
-const SENT_USER_TOKEN = 'sent-user-token-LOGCHECK';
+const SENT_USER_TOKEN = jwtWith({ sub: 'sent-user-token-LOGCHECK' });
 const SENT_REFRESH_TOKEN = 'sent-refresh-token-LOGCHECK';
 const MINTED_TOKEN = 'minted-user-token-LOGCHECK';
 const MINTED_KEY = 'minted-encryption-key-LOGCHECK';

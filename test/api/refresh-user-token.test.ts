@@ -12,6 +12,7 @@ import {
 
 const EXP = 1_893_456_000; // 2030-01-01T00:00:00Z
 const NEW_USER_TOKEN = jwtWith({ sub: 'user-0001', exp: EXP });
+const SENT_USER_TOKEN = jwtWith({ sub: 'user-0001', exp: EXP - 3_600 });
 const CALLER_KEY = '3b241101-e2bb-4255-8caf-4136c566a962';
 
 const refreshedAnswer = (userToken = NEW_USER_TOKEN) => ({
@@ -28,7 +29,7 @@ const refreshedAnswer = (userToken = NEW_USER_TOKEN) => ({
 
 const tokenInput = (extra: Record<string, unknown> = {}) => ({
   input: {
-    user: { userToken: 'user-token-0001' },
+    user: { userToken: SENT_USER_TOKEN },
     deviceId: 'device-0001',
     refreshToken: 'refresh-token-0001',
     ...extra,
@@ -74,7 +75,7 @@ describe('refreshUserToken with a userToken', () => {
     expect(request?.path).toBe(REFRESH_PATH);
     expect(request?.headers).toMatchObject({
       authorization: `Bearer ${API_KEY}`,
-      'x-user-token': 'user-token-0001',
+      'x-user-token': SENT_USER_TOKEN,
       'content-type': 'application/json',
     });
     expect(request?.body).toEqual({

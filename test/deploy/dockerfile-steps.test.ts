@@ -129,6 +129,9 @@ describe('the Dockerfile, its steps replayed outside Docker', () => {
         // Tests listen on loopback and on a free port; the image's 0.0.0.0:4000 is checked above.
         HOST: '127.0.0.1',
         PORT: '0',
+        // Production serves /metrics on a port of its own (9464): a free loopback one here.
+        METRICS_HOST: '127.0.0.1',
+        METRICS_PORT: '0',
         CIRCLE_API_KEY_FILE: secret,
         CIRCLE_BASE_URL: simulator.url,
         SHUTDOWN_DELAY_MS: '1500',

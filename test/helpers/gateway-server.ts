@@ -15,6 +15,8 @@ export async function startTestGateway(env: Record<string, string> = {}) {
     SIMULATOR_PORT: '0',
     HOST: '127.0.0.1',
     SHUTDOWN_TIMEOUT_MS: '2000',
+    // Production serves /metrics on a port of its own: a free one, as for every listener here.
+    ...(env.NODE_ENV === 'production' ? { METRICS_PORT: '0' } : {}),
     ...env,
   });
   const logger = createLogger({ level: 'debug', write: (line) => lines.push(line) });

@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatorFault } from '../../src/simulator/index.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
-import { answer as answerLike, startRecordingUpstream } from '../helpers/recording-upstream.js';
+import {
+  answer as answerLike,
+  jwtLike,
+  startRecordingUpstream,
+} from '../helpers/recording-upstream.js';
 import {
   API_KEY,
   byToken,
@@ -126,7 +130,7 @@ describe('the circuit breaker', () => {
     const DOWN = 'down';
     const upstream = await startRecordingUpstream(async (call, res) => {
       // Two slow successes hold both slots; the call in between fails with a 503.
-      const which = call.headers['x-user-token'];
+      const which = (JSON.parse(call.body) as { refreshToken: string }).refreshToken;
       if (which === DOWN) {
         await sleep(300);
         return answerLike(res, call, 503, { code: -1, message: 'down' });
@@ -156,7 +160,11 @@ describe('the circuit breaker', () => {
           query:
             'mutation($input: RefreshUserTokenInput!) { refreshUserToken(input: $input) { userToken } }',
           variables: {
-            input: { user: { userToken }, deviceId: 'device', refreshToken: userToken },
+            input: {
+              user: { userToken: jwtLike({ sub: userToken }) },
+              deviceId: 'device',
+              refreshToken: userToken,
+            },
           },
         }),
       }).then(
@@ -179,7 +187,9 @@ describe('the circuit breaker', () => {
 
     const probe = await post('probe');
     expect(probe.errors?.[0]?.extensions.code).toBe('UPSTREAM_UNAVAILABLE');
-    expect(upstream.calls.map((call) => call.headers['x-user-token'])).not.toContain('probe');
+    expect(upstream.calls.map((call) => call.headers['x-user-token'])).not.toContain(
+      jwtLike({ sub: 'probe' }),
+    );
     expect(await ready()).not.toBe('closed');
     await Promise.all([slowA, slowB]);
   });

@@ -7,6 +7,7 @@ import {
   startCircleSimulator,
 } from '../../src/simulator/index.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
+import { jwtLike } from '../helpers/recording-upstream.js';
 import {
   type Answer,
   API_KEY,
@@ -335,7 +336,7 @@ describe('a refresh when Circle refuses connections', () => {
       const started = performance.now();
       const { body } = await gateway.execute(
         RefreshUserTokenDocument,
-        { input: { user: { userToken: 'user-token' }, deviceId: 'device', refreshToken: 'rt' } },
+        { input: { user: { userToken: jwtLike({}) }, deviceId: 'device', refreshToken: 'rt' } },
         { 'x-request-id': requestId },
       );
       expect(performance.now() - started).toBeLessThan(1000);

@@ -6,10 +6,11 @@
 import fc from 'fast-check';
 import { print } from 'graphql';
 import { expect } from 'vitest';
+import { isWellFormedJwt } from '../../src/circle/jwt.js';
 import { readConfig } from '../../src/config.js';
 import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
-import { answer, startRecordingUpstream } from '../helpers/recording-upstream.js';
+import { answer, jwtLike, startRecordingUpstream } from '../helpers/recording-upstream.js';
 import { API_KEY, CONTRACT_CODES, MINT_PATH } from './support.js';
 
 /** Fixed unless FUZZ_SEED says otherwise; fast-check prints seed and path on a failure. */
@@ -47,7 +48,8 @@ const INPUT_FIELDS = new Set(['user', 'deviceId', 'refreshToken', 'idempotencyKe
  * Whether `variables` (as the gateway receives them, i.e. after a JSON round trip) make a refresh
  * that must reach Circle: GraphQL coercion passes (types, oneOf, no unknown fields) and the
  * gateway's bounds hold (userId 5–50, userToken printable ASCII up to 4096, deviceId up to 256,
- * refreshToken up to 2048, none blank or with control characters, idempotencyKey a UUID).
+ * refreshToken up to 2048, none blank or with control characters, idempotencyKey a UUID), and a
+ * userToken is a well-formed JWT (else USER_TOKEN_INVALID, see `refusedCode`).
  */
 export function reachesCircle(variables: unknown): boolean {
   if (!isObject(variables)) return false;
@@ -74,7 +76,23 @@ export function reachesCircle(variables: unknown): boolean {
   }
   if (!bounded(input.deviceId, 1, 256) || !bounded(input.refreshToken, 1, 2048)) return false;
   const key = input.idempotencyKey;
-  return key === undefined || key === null || (typeof key === 'string' && UUID.test(key));
+  if (!(key === undefined || key === null || (typeof key === 'string' && UUID.test(key)))) {
+    return false;
+  }
+  return field !== 'userToken' || isWellFormedJwt(value as string);
+}
+
+/** The code of a refresh that does not reach Circle: a malformed JWT is the last rule checked. */
+export function refusedCode(variables: unknown): string {
+  const input = isObject(variables) && isObject(variables.input) ? variables.input : undefined;
+  const user = input && isObject(input.user) ? input.user : undefined;
+  const wouldPass =
+    user !== undefined &&
+    typeof user.userToken === 'string' &&
+    reachesCircle({ input: { ...input, user: { userToken: jwtLike({}) } } });
+  return wouldPass && !isWellFormedJwt(user.userToken as string)
+    ? 'USER_TOKEN_INVALID'
+    : 'BAD_USER_INPUT';
 }
 
 // ── arbitraries ──────────────────────────────────────────────────────────────────────────────
@@ -153,6 +171,7 @@ const uuidish = fc.oneof(
 );
 
 const validUser = fc.oneof(
+  fc.record({ userToken: asciiToken.map((sub) => jwtLike({ sub })) }),
   fc.record({ userToken: asciiToken }),
   fc.record({ userId: fc.string({ unit: 'grapheme', minLength: 5, maxLength: 20 }) }),
   fc.record({ userId: fc.integer({ min: 10_000, max: 2 ** 40 }) }),
@@ -340,7 +359,7 @@ const longString = fc
     if (where === 'operationName')
       return JSON.stringify({ query: REFRESH_QUERY, operationName: long });
     const input: Record<string, unknown> = {
-      user: { userToken: where === 'userToken' ? long : 'token' },
+      user: { userToken: where === 'userToken' ? long : jwtLike({}) },
       deviceId: where === 'deviceId' ? long : 'device',
       refreshToken: where === 'refreshToken' ? long : 'refresh',
     };

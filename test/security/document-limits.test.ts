@@ -1,5 +1,6 @@
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jwtLike } from '../helpers/recording-upstream.js';
 import { post, REFRESH, startTestGateway, type TestGateway } from './support.js';
 
 /** Document limits, through the real HTTP gateway: each refused before execution with 400. */
@@ -112,7 +113,7 @@ describe('document limits', () => {
   it('lets one refreshUserToken through to the resolver', async () => {
     const answer = await post(gateway.graphqlUrl, {
       query: REFRESH,
-      variables: { input: { user: { userToken: 'x' }, deviceId: 'd', refreshToken: 'r' } },
+      variables: { input: { user: { userToken: jwtLike({}) }, deviceId: 'd', refreshToken: 'r' } },
     });
     // Not a limit: Circle (the simulator) answers, with its own error for a bogus token.
     expect(answer.json.errors?.[0]?.extensions.reason).toBeUndefined();

@@ -1,6 +1,7 @@
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
+import { jwtLike } from '../helpers/recording-upstream.js';
 import { post, startTestGateway, type TestGateway } from './support.js';
 
 const KEY = 'TEST_API_KEY:prod-mode:prod-mode-secret';
@@ -65,7 +66,7 @@ describe('production mode (NODE_ENV=production)', () => {
     upstream.simulator.injectFault({ path: 'refresh', status: 500, count: 3 });
     const answer = await post(gateway.graphqlUrl, {
       query: 'mutation ($i: RefreshUserTokenInput!) { refreshUserToken(input: $i) { userToken } }',
-      variables: { i: { user: { userToken: 'x' }, deviceId: 'd', refreshToken: 'r' } },
+      variables: { i: { user: { userToken: jwtLike({}) }, deviceId: 'd', refreshToken: 'r' } },
     });
     upstream.simulator.clearFaults();
     const error = answer.json.errors?.[0];

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryRateLimitStore } from '../../src/security/rate-limit.js';
+import { jwtLike } from '../helpers/recording-upstream.js';
 import { post, REFRESH, startTestGateway, type TestGateway } from './support.js';
 
 describe('the in-memory token bucket store', () => {
@@ -105,6 +106,8 @@ describe('rate limits over HTTP', () => {
       TRUST_PROXY: 'loopback',
       RATE_LIMIT_DEVICE_RATE: '1',
       RATE_LIMIT_DEVICE_BURST: '2',
+      // The device limit alone (the per-address share of Circle has its own suite).
+      RATE_LIMIT_UPSTREAM_RATE: '0',
     });
     const upstream = gateway.simulator!.simulator;
     const refresh = (deviceId: string) =>
@@ -112,7 +115,9 @@ describe('rate limits over HTTP', () => {
         gateway.graphqlUrl,
         {
           query: REFRESH,
-          variables: { input: { user: { userToken: 'not-a-token' }, deviceId, refreshToken: 'r' } },
+          variables: {
+            input: { user: { userToken: jwtLike({ sub: 'forged' }) }, deviceId, refreshToken: 'r' },
+          },
         },
         { 'x-forwarded-for': '203.0.113.50' },
       );

@@ -61,6 +61,8 @@ describe('secrets audit', () => {
       RATE_LIMIT_EXEMPT: 'none',
       RATE_LIMIT_DEVICE_RATE: '1',
       RATE_LIMIT_DEVICE_BURST: '3',
+      // Every path runs from one address: its share of Circle's quota would refuse most of them.
+      RATE_LIMIT_UPSTREAM_RATE: '0',
     };
     gateway = await startTestGateway(env);
     noUserId = await startTestGateway({ ...env, USER_ID_PATH: 'disabled' });

@@ -20,7 +20,7 @@ describe('the security settings', () => {
       rateLimitDeviceBurst: 10,
       rateLimitExempt: undefined,
       trustProxy: [],
-      userIdPath: 'enabled',
+      userIdPath: 'auto',
       corsOrigins: [],
       hstsMaxAge: 0,
       trustedDocuments: false,

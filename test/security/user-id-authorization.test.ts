@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiGateway, REFRESH_MUTATION, type RefreshPayload } from '../helpers/api-gateway.js';
+import {
+  createApiGateway,
+  jwtWith,
+  REFRESH_MUTATION,
+  type RefreshPayload,
+} from '../helpers/api-gateway.js';
 import { newSession, post, REFRESH, startTestGateway, type TestGateway } from './support.js';
 
 const byUserId = (userId: string) => ({
@@ -55,7 +60,7 @@ describe('the authorizeUserId hook', () => {
     api.onRefresh(refreshed);
     expect((await api.graphql(REFRESH_MUTATION, byUserId('user-0001'))).status).toBe(403);
     const byToken = await api.graphql(REFRESH_MUTATION, {
-      input: { user: { userToken: 'user-token' }, deviceId: 'd', refreshToken: 'r' },
+      input: { user: { userToken: jwtWith({ sub: 'u' }) }, deviceId: 'd', refreshToken: 'r' },
     });
     expect(byToken.body.errors).toBeUndefined();
     expect(asked).toEqual(['user-0001']);

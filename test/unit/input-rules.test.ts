@@ -5,9 +5,16 @@ import {
   INPUT_LIMITS,
   type RawRefreshInput,
 } from '../../src/schema/input-rules.js';
+import { jwtWith } from '../helpers/api-gateway.js';
+
+// Circle's user tokens are JWTs; the rules refuse anything else (USER_TOKEN_INVALID).
+const USER_TOKEN = jwtWith({ sub: 'user-1' });
+/** A JWT-shaped token exactly `length` characters long (its signature is padded). */
+const jwtOfLength = (length: number) =>
+  `${USER_TOKEN.slice(0, USER_TOKEN.lastIndexOf('.') + 1)}`.padEnd(length, 'a');
 
 const valid: RawRefreshInput = {
-  user: { userToken: 'user-token' },
+  user: { userToken: USER_TOKEN },
   deviceId: 'device-1',
   refreshToken: 'refresh-token',
 };
@@ -23,7 +30,7 @@ const problem = (raw: RawRefreshInput) => {
 describe('checkRefreshInput', () => {
   it('passes a userToken input through, with no idempotency key when none was given', () => {
     expect(checkRefreshInput({ ...valid, idempotencyKey: null })).toEqual({
-      user: { userToken: 'user-token' },
+      user: { userToken: USER_TOKEN },
       deviceId: 'device-1',
       refreshToken: 'refresh-token',
       idempotencyKey: undefined,
@@ -58,8 +65,11 @@ describe('checkRefreshInput', () => {
     const field =
       name === 'userId' || name === 'userToken' ? `input.user.${name}` : `input.${name}`;
 
-    expect(checkRefreshInput(build('a'.repeat(limits.max)))).not.toBeInstanceOf(GraphQLError);
-    expect(checkRefreshInput(build('a'.repeat(Math.max(limits.min, 1))))).not.toBeInstanceOf(
+    // A user token must also be a JWT, whose shortest form is longer than the minimum.
+    const fits = (length: number) =>
+      name === 'userToken' ? jwtOfLength(Math.max(length, USER_TOKEN.length)) : 'a'.repeat(length);
+    expect(checkRefreshInput(build(fits(limits.max)))).not.toBeInstanceOf(GraphQLError);
+    expect(checkRefreshInput(build(fits(Math.max(limits.min, 1))))).not.toBeInstanceOf(
       GraphQLError,
     );
     expect(problem(build('a'.repeat(limits.max + 1)))).toEqual({

@@ -14,6 +14,10 @@ describe('readJwtExpiry', () => {
     expect(readJwtExpiry(`${encode('{}')}.${payload}.sig`)).toBe(1_800_000_001_000);
   });
 
+  it('reads the last exp RFC 3339 can say (9999-12-31T23:59:59Z)', () => {
+    expect(readJwtExpiry(jwtWith({ exp: 253_402_300_799 }))).toBe(253_402_300_799_000);
+  });
+
   it.each([
     ['an opaque token', 'opaque-user-token'],
     ['two parts', `${encode('{}')}.${encode('{"exp":1800000000}')}`],
@@ -25,6 +29,8 @@ describe('readJwtExpiry', () => {
     ['a string exp', jwtWith({ exp: '1800000000' })],
     ['a zero exp', jwtWith({ exp: 0 })],
     ['a negative exp', jwtWith({ exp: -5 })],
+    ['an exp beyond the Date range', jwtWith({ exp: 1e300 })],
+    ['an exp past the year 9999 (no RFC 3339 form)', jwtWith({ exp: 8_000_000_000_000 })],
   ])('gives undefined for %s', (_case, token) => {
     expect(readJwtExpiry(token)).toBeUndefined();
   });
