@@ -10,7 +10,7 @@ import {
 import { validate as isUuid, v4 as uuidv4 } from 'uuid';
 import { useAcceptCheck } from './accept-check-plugin.js';
 import type { CircleClient } from './circle/client.js';
-import { UserTokenCache } from './circle/user-token-cache.js';
+import { type MintedTokenCache, UserTokenCache } from './circle/user-token-cache.js';
 import { createUserTokenService, type RefreshInput } from './circle/user-token-service.js';
 import { normalizeResult, useErrorCodes } from './error-codes-plugin.js';
 import { createFastPath, useFastPathLearning } from './fast-path.js';
@@ -26,6 +26,7 @@ import {
 } from './security/gateway-security.js';
 import { GatewayRefusal, refusalResponse } from './security/refusal.js';
 import type { AuthorizeUserId } from './security/user-id-authorization.js';
+import type { SharedState } from './shared-state/create-shared-state.js';
 import { getSubgraph } from './subgraph-builder.js';
 import { VERSION } from './version.js';
 
@@ -51,7 +52,14 @@ export interface GatewayOptions {
    * Minted user tokens kept across requests (the userId path).
    * @default a new UserTokenCache with its defaults (10,000 users, 50 minutes)
    */
-  userTokenCache?: UserTokenCache;
+  userTokenCache?: MintedTokenCache;
+  /**
+   * State shared by every instance through Redis (`createSharedState`): the minted-token cache
+   * and the merging of identical refreshes come from it, and /ready shows whether Redis is
+   * reachable. Its rate-limit store goes in `security.rateLimits.store`.
+   * @default undefined (everything in this process's memory)
+   */
+  sharedState?: SharedState;
   /** @default a JSON logger on stdout at level info */
   logger?: Logger;
   /**
@@ -150,7 +158,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const userTokens = createUserTokenService({
     client: options.client,
-    cache: options.userTokenCache ?? new UserTokenCache({ now }),
+    cache:
+      options.sharedState?.userTokenCache ?? options.userTokenCache ?? new UserTokenCache({ now }),
+    coalescer: options.sharedState?.coalescer,
     now,
     onCoalesced:
       options.metrics || options.onCoalesced
@@ -268,6 +278,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useReadiness(
         () => draining,
         () => options.client.status(),
+        options.sharedState?.status,
       ),
       ...security.plugins,
       // Yoga's execute hands the fast path the documents it has validated.
@@ -376,16 +387,22 @@ function useDrain(isDraining: () => boolean): Plugin {
 function useReadiness(
   isDraining: () => boolean,
   upstream: () => { circuit: string; inFlight: number; queued: number },
+  redis?: () => unknown,
 ): Plugin {
   return {
     onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== '/ready') return;
       const draining = isDraining();
       // An open circuit does not make the instance unready: every instance shares the same
-      // Circle, so taking them all out of rotation would only turn fast errors into none.
+      // Circle, so taking them all out of rotation would only turn fast errors into none. The
+      // same goes for Redis: down, each instance falls back to its own memory and stays ready.
       endResponse(
         new fetchAPI.Response(
-          JSON.stringify({ status: draining ? 'draining' : 'ready', upstream: upstream() }),
+          JSON.stringify({
+            status: draining ? 'draining' : 'ready',
+            upstream: upstream(),
+            ...(redis ? { redis: redis() } : {}),
+          }),
           {
             status: draining ? 503 : 200,
             headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },

@@ -7,6 +7,7 @@ import { createGateway, type Gateway } from './gateway.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { resolveToggle, securityOptionsFromConfig } from './security/from-config.js';
+import { createSharedState } from './shared-state/create-shared-state.js';
 import { type RunningSimulator, startCircleSimulator } from './simulator/index.js';
 
 /** The API key the gateway uses with its embedded simulator: well-formed, and good for nothing else. */
@@ -95,19 +96,43 @@ export async function startGatewayServer(
     },
   });
 
+  const userTokenCache = new UserTokenCache({
+    maxEntries: config.userTokenCacheMaxEntries,
+    ttlMs: config.userTokenCacheTtlMs,
+  });
+  const sharedState = config.redisUrl
+    ? await createSharedState({
+        url: config.redisUrl,
+        secret: apiKey,
+        timeoutMs: config.redisTimeoutMs,
+        prefix: config.redisKeyPrefix,
+        localTokenCache: userTokenCache,
+        logger,
+        registry: metrics.registry,
+      })
+    : undefined;
+  const security = securityOptionsFromConfig(config);
+  if (sharedState && security.rateLimits) security.rateLimits.store = sharedState.rateLimitStore;
+
   const gateway = createGateway({
     client,
     logger,
     // Always counted (the client's observer feeds it); served only when METRICS says so.
     ...(config.metrics ? { metrics } : {}),
-    userTokenCache: new UserTokenCache({
-      maxEntries: config.userTokenCacheMaxEntries,
-      ttlMs: config.userTokenCacheTtlMs,
-    }),
+    userTokenCache,
+    // USER_TOKEN_CACHE_MAX_ENTRIES=0 (no cache) keeps minted tokens out of Redis too.
+    ...(sharedState
+      ? {
+          sharedState:
+            config.userTokenCacheMaxEntries === 0
+              ? { ...sharedState, userTokenCache }
+              : sharedState,
+        }
+      : {}),
     mutationDeadlineMs: config.mutationDeadlineMs,
     fastPath: config.fastPath,
     simulated: simulator !== undefined,
-    security: securityOptionsFromConfig(config),
+    security,
     graphiql: !resolveToggle(config.graphiql, config.production)
       ? false
       : demoSession
@@ -157,6 +182,7 @@ export async function startGatewayServer(
       server.closeAllConnections();
       await closed;
       await client.close();
+      await sharedState?.close();
       await simulator?.close();
     })();
     return closing;

@@ -1,0 +1,333 @@
+/**
+ * Identical concurrent refreshes (same user, device, refresh token and idempotency key) make one
+ * call to Circle wherever they land. The first takes a short lease in Redis (one key per refresh,
+ * named by a keyed hash) and renews it while its call runs; the others wait for its result,
+ * woken by a pub/sub message and polling as a backstop, each within its own deadline. The holder
+ * replaces the lease with the sealed result (or failure) for a moment, long enough for the
+ * waiters to read it. If the holder dies, its lease expires and a waiter takes over with the
+ * holder's idempotency key (sealed in the lease), so that if Circle had already rotated the
+ * refresh token it replays the same answer instead of refusing a second rotation.
+ *
+ * The lease and the result are sealed under a key derived from the caller's own refresh token
+ * (and the gateway's secret): only a caller holding that refresh token can read them.
+ *
+ * Redis down or slow: the refresh goes ahead from this process alone (identical refreshes within
+ * the process are still merged before this runs), counted and logged by RedisHealth.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import {
+  type CircleCall,
+  CircleCircuitOpenError,
+  type CircleClientError,
+  CircleConnectionError,
+  CircleHttpError,
+  CircleMalformedResponseError,
+  CircleOverloadedError,
+  CircleTimeoutError,
+  isCircleClientError,
+} from '../circle/errors.js';
+import {
+  coalescingKey,
+  type RefreshCoalescer,
+  type RefreshResult,
+} from '../circle/user-token-service.js';
+import type { RedisHealth } from './redis-health.js';
+import { open, type SecretBox, seal } from './secret-box.js';
+
+// Returns the current value, or takes the lease (nil) when there is none.
+const ACQUIRE = `
+local value = redis.call('GET', KEYS[1])
+if value then return value end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false
+`;
+
+// Extends the lease while it is still this holder's.
+const RENEW = `
+local value = redis.call('GET', KEYS[1])
+if value and string.sub(value, 1, #ARGV[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+`;
+
+// Replaces the lease with the result, unless another holder took over; wakes the waiters.
+const FINISH = `
+local value = redis.call('GET', KEYS[1])
+if value and string.sub(value, 1, #ARGV[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1
+`;
+
+type WithScripts = Redis & {
+  coalesceAcquire(key: string, lease: string, leaseMs: number): Promise<string | null>;
+  coalesceRenew(key: string, owner: string, leaseMs: number): Promise<number>;
+  coalesceFinish(
+    key: string,
+    owner: string,
+    done: string,
+    resultTtlMs: number,
+    channel: string,
+    id: string,
+  ): Promise<number>;
+};
+
+/** A failure as waiters on other instances rebuild it: the allow-listed fields only. */
+type FailureRecord =
+  | {
+      kind: 'http';
+      call: CircleCall;
+      status: number;
+      circleCode?: number | undefined;
+      circleMessage?: string | undefined;
+      requestId?: string | undefined;
+      retryAfterMs?: number | undefined;
+      idempotencyKey?: string | undefined;
+    }
+  | {
+      kind: 'timeout' | 'connection' | 'malformed' | 'circuit' | 'overloaded';
+      call: CircleCall;
+      requestId?: string | undefined;
+      status?: number | undefined;
+      causeCode?: string | undefined;
+      idempotencyKey?: string | undefined;
+    }
+  | { kind: 'internal' };
+
+type Settled = { ok: RefreshResult } | { failed: FailureRecord };
+
+export interface RedisRefreshCoalescerOptions {
+  redis: Redis;
+  /** A second connection for SUBSCRIBE (a subscribed connection runs no other command). */
+  subscriber: Redis;
+  health: RedisHealth;
+  box: SecretBox;
+  prefix: string;
+  /**
+   * How long a lease lasts without renewal: how soon waiters take over from a holder that died.
+   * @default 2000
+   */
+  leaseMs?: number;
+  /**
+   * How long a result stays for waiters to read (they are woken at once; polling is the backstop).
+   * @default 1000
+   */
+  resultTtlMs?: number;
+  /**
+   * How often a waiter looks again without a wake-up.
+   * @default 100
+   */
+  pollMs?: number;
+  now?: () => number;
+}
+
+export interface RedisRefreshCoalescer extends RefreshCoalescer {
+  /** Stops listening for results. */
+  close(): Promise<void>;
+}
+
+export function createRedisRefreshCoalescer(
+  options: RedisRefreshCoalescerOptions,
+): RedisRefreshCoalescer {
+  const { health, box, prefix, subscriber } = options;
+  const leaseMs = options.leaseMs ?? 2_000;
+  const resultTtlMs = options.resultTtlMs ?? 1_000;
+  const pollMs = options.pollMs ?? 100;
+  const now = options.now ?? Date.now;
+  const redis = options.redis as WithScripts;
+  if (typeof redis.coalesceAcquire !== 'function') {
+    redis.defineCommand('coalesceAcquire', { numberOfKeys: 1, lua: ACQUIRE });
+    redis.defineCommand('coalesceRenew', { numberOfKeys: 1, lua: RENEW });
+    redis.defineCommand('coalesceFinish', { numberOfKeys: 1, lua: FINISH });
+  }
+  const channel = `${prefix}co:done`;
+  const instance = randomUUID();
+  let holds = 0;
+
+  // Waiters of this process by refresh id, woken when a holder anywhere finishes.
+  const wakers = new Map<string, Set<() => void>>();
+  const onMessage = (from: string, id: string) => {
+    if (from !== channel) return;
+    for (const wake of wakers.get(id) ?? []) wake();
+  };
+  subscriber.on('message', onMessage);
+  // Not awaited: polling covers the time until (and any time without) the subscription.
+  subscriber.subscribe(channel).catch(() => {});
+
+  const waitForWake = (id: string, ms: number) =>
+    new Promise<void>((resolve) => {
+      let set = wakers.get(id);
+      if (!set) {
+        set = new Set();
+        wakers.set(id, set);
+      }
+      const waiters = set;
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0) wakers.delete(id);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      waiters.add(done);
+    });
+
+  /** Holds the lease while `refresh` runs, then leaves the result for the waiters. */
+  async function lead(
+    key: string,
+    id: string,
+    owner: string,
+    resultKey: Buffer,
+    idempotencyKey: string,
+    refresh: (idempotencyKey: string) => Promise<RefreshResult>,
+  ): Promise<RefreshResult> {
+    const renew = setInterval(
+      () => void redis.coalesceRenew(key, owner, leaseMs).catch(() => {}),
+      Math.max(10, Math.floor(leaseMs / 3)),
+    );
+    let settled: Settled;
+    try {
+      settled = { ok: await refresh(idempotencyKey) };
+    } catch (error) {
+      settled = { failed: describeFailure(error) };
+      clearInterval(renew);
+      await finish(key, id, owner, resultKey, settled);
+      throw error;
+    }
+    clearInterval(renew);
+    await finish(key, id, owner, resultKey, settled);
+    return settled.ok;
+  }
+
+  async function finish(
+    key: string,
+    id: string,
+    owner: string,
+    resultKey: Buffer,
+    settled: Settled,
+  ) {
+    try {
+      const done = `d.${seal(resultKey, JSON.stringify(settled), key)}`;
+      await redis.coalesceFinish(key, owner, done, resultTtlMs, channel, id);
+      health.succeeded();
+    } catch (error) {
+      // The waiters take over when the lease runs out, with the same idempotency key.
+      health.failed('coalescing', error);
+    }
+  }
+
+  return {
+    async run(input, givenKey, deadline, refresh) {
+      const id = box.index(`refresh:${coalescingKey(input)}`);
+      const key = `${prefix}co:${id}`;
+      const resultKey = box.resultKey(input.refreshToken);
+      let idempotencyKey = givenKey;
+      for (;;) {
+        if (!health.usable()) {
+          health.skipped('coalescing');
+          return { result: await refresh(idempotencyKey), shared: false };
+        }
+        holds += 1;
+        const owner = `p.${instance}:${holds}.`;
+        let current: string | null;
+        try {
+          current = await redis.coalesceAcquire(
+            key,
+            `${owner}${seal(resultKey, idempotencyKey, key)}`,
+            leaseMs,
+          );
+          health.succeeded();
+        } catch (error) {
+          health.failed('coalescing', error);
+          return { result: await refresh(idempotencyKey), shared: false };
+        }
+        if (current === null) {
+          return {
+            result: await lead(key, id, owner, resultKey, idempotencyKey, refresh),
+            shared: false,
+          };
+        }
+        if (current.startsWith('d.')) {
+          const json = open(resultKey, current.slice(2), key);
+          if (json !== undefined) {
+            const settled = JSON.parse(json) as Settled;
+            if ('ok' in settled) return { result: settled.ok, shared: true };
+            throw rebuildFailure(settled.failed);
+          }
+        } else if (current.startsWith('p.')) {
+          // The holder's key: if it dies mid-call, the takeover sends the same one.
+          const sealed = current.slice(current.indexOf('.', 2) + 1);
+          idempotencyKey = open(resultKey, sealed, key) ?? idempotencyKey;
+        }
+        const left = deadline - now();
+        if (left <= 0) throw new CircleTimeoutError('refresh', undefined, 'deadline');
+        await waitForWake(id, Math.min(pollMs, left));
+      }
+    },
+    async close() {
+      subscriber.off('message', onMessage);
+      await subscriber.unsubscribe(channel).catch(() => {});
+    },
+  };
+}
+
+function describeFailure(error: unknown): FailureRecord {
+  if (!isCircleClientError(error)) return { kind: 'internal' };
+  const common = {
+    call: error.call,
+    requestId: error.requestId,
+    idempotencyKey: error.idempotencyKey,
+  };
+  if (error instanceof CircleHttpError) {
+    return {
+      kind: 'http',
+      ...common,
+      status: error.status,
+      circleCode: error.circleCode,
+      circleMessage: error.circleMessage,
+      retryAfterMs: error.retryAfterMs,
+    };
+  }
+  if (error instanceof CircleConnectionError) {
+    return { kind: 'connection', ...common, causeCode: error.causeCode };
+  }
+  if (error instanceof CircleMalformedResponseError) {
+    return { kind: 'malformed', ...common, status: error.status };
+  }
+  if (error instanceof CircleCircuitOpenError) return { kind: 'circuit', ...common };
+  if (error instanceof CircleOverloadedError) return { kind: 'overloaded', ...common };
+  return { kind: 'timeout', ...common };
+}
+
+function rebuildFailure(record: FailureRecord): Error {
+  if (record.kind === 'internal') return new Error('The shared refresh failed');
+  let error: CircleClientError;
+  switch (record.kind) {
+    case 'http':
+      error = new CircleHttpError(record);
+      break;
+    case 'connection':
+      error = new CircleConnectionError(record.call, record.requestId, record.causeCode);
+      break;
+    case 'malformed':
+      error = new CircleMalformedResponseError(
+        record.call,
+        record.requestId,
+        record.status ?? 200,
+        'as seen by the instance that made the call',
+      );
+      break;
+    case 'circuit':
+      error = new CircleCircuitOpenError(record.call);
+      break;
+    case 'overloaded':
+      error = new CircleOverloadedError(record.call);
+      break;
+    default:
+      error = new CircleTimeoutError(record.call, record.requestId, 'attempt');
+  }
+  error.idempotencyKey = record.idempotencyKey;
+  return error;
+}
