@@ -82,6 +82,8 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
   const started = await Promise.allSettled([redis.connect(), subscriber.connect()]);
   const failure = started.find((outcome) => outcome.status === 'rejected');
   if (failure) health.failed('coalescing', failure.reason);
+  // A lost connection is seen at once, so /ready says so before a request has had to fall back.
+  redis.on('close', health.disconnected);
 
   const coalescer = createRedisRefreshCoalescer({ redis, subscriber, health, box, prefix });
   return {
@@ -96,6 +98,7 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
     coalescer,
     status: health.status,
     async close() {
+      redis.off('close', health.disconnected);
       await coalescer.close();
       // QUIT fails at once while disconnected (no offline queue); the subscriber just goes.
       await redis.quit().catch(() => {});

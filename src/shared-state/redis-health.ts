@@ -41,6 +41,8 @@ export interface RedisHealth {
   failed(store: SharedStore, error: unknown): void;
   /** Counts a call answered from memory because Redis was known to be down. */
   skipped(store: SharedStore): void;
+  /** The connection closed: down until a call succeeds again. */
+  disconnected(): void;
   status(): RedisStatus;
 }
 
@@ -63,6 +65,17 @@ export function createRedisHealth(options: RedisHealthOptions = {}): RedisHealth
   let downSince: number | undefined;
   let lastProbe = 0;
   let fallbackCount = 0;
+  // The error's name only: ioredis messages may quote a command, and commands carry values.
+  const markDown = (fields: { store?: SharedStore; errorName: string }) => {
+    if (downSince !== undefined) return;
+    downSince = now();
+    lastProbe = downSince;
+    up.set(0);
+    options.logger?.warn(
+      'redis unreachable: each process uses its own memory until it is back',
+      fields,
+    );
+  };
   const countFallback = (store: SharedStore) => {
     fallbackCount += 1;
     fallbacks.inc({ store });
@@ -88,17 +101,10 @@ export function createRedisHealth(options: RedisHealthOptions = {}): RedisHealth
     },
     failed(store, error) {
       countFallback(store);
-      if (downSince !== undefined) return;
-      downSince = now();
-      lastProbe = downSince;
-      up.set(0);
-      // The error's name only: ioredis messages may quote a command, and commands carry values.
-      options.logger?.warn('redis unreachable: each process uses its own memory until it is back', {
-        store,
-        errorName: error instanceof Error ? error.name : typeof error,
-      });
+      markDown({ store, errorName: error instanceof Error ? error.name : typeof error });
     },
     skipped: countFallback,
+    disconnected: () => markDown({ errorName: 'ConnectionClosed' }),
     status: () => ({
       state: downSince === undefined ? 'up' : 'down',
       ...(downSince === undefined ? {} : { since: new Date(downSince).toISOString() }),
