@@ -41,8 +41,8 @@ export interface RedisHealth {
   failed(store: SharedStore, error: unknown): void;
   /** Counts a call answered from memory because Redis was known to be down. */
   skipped(store: SharedStore): void;
-  /** The connection closed: down until a call succeeds again. */
-  disconnected(): void;
+  /** The connection closed, or never opened: down until a call succeeds. */
+  disconnected(error?: unknown): void;
   status(): RedisStatus;
 }
 
@@ -104,7 +104,8 @@ export function createRedisHealth(options: RedisHealthOptions = {}): RedisHealth
       markDown({ store, errorName: error instanceof Error ? error.name : typeof error });
     },
     skipped: countFallback,
-    disconnected: () => markDown({ errorName: 'ConnectionClosed' }),
+    disconnected: (error?: unknown) =>
+      markDown({ errorName: error instanceof Error ? error.name : 'ConnectionClosed' }),
     status: () => ({
       state: downSince === undefined ? 'up' : 'down',
       ...(downSince === undefined ? {} : { since: new Date(downSince).toISOString() }),

@@ -35,10 +35,16 @@ import {
 import type { RedisHealth } from './redis-health.js';
 import { open, type SecretBox, seal } from './secret-box.js';
 
-// Returns the current value, or takes the lease (nil) when there is none.
+// Returns the current value, or takes the lease (nil) when there is none. A finished result is
+// only for the callers that waited for it: one that arrives afterwards (ARGV[3] = '1') is not
+// concurrent, and takes the lease for a call of its own, as it would in one process.
+// A caller that will wait marks KEYS[2], so that a holder publishes only when someone listens.
 const ACQUIRE = `
 local value = redis.call('GET', KEYS[1])
-if value then return value end
+if value and not (ARGV[3] == '1' and string.sub(value, 1, 2) == 'd.') then
+  if string.sub(value, 1, 2) == 'p.' then redis.call('SET', KEYS[2], '1', 'PX', ARGV[2]) end
+  return value
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false
 `;
@@ -57,15 +63,22 @@ const FINISH = `
 local value = redis.call('GET', KEYS[1])
 if value and string.sub(value, 1, #ARGV[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-redis.call('PUBLISH', ARGV[4], ARGV[5])
+if redis.call('DEL', KEYS[2]) == 1 then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
 return 1
 `;
 
 type WithScripts = Redis & {
-  coalesceAcquire(key: string, lease: string, leaseMs: number): Promise<string | null>;
+  coalesceAcquire(
+    key: string,
+    waiting: string,
+    lease: string,
+    leaseMs: number,
+    late: '0' | '1',
+  ): Promise<string | null>;
   coalesceRenew(key: string, owner: string, leaseMs: number): Promise<number>;
   coalesceFinish(
     key: string,
+    waiting: string,
     owner: string,
     done: string,
     resultTtlMs: number,
@@ -138,9 +151,9 @@ export function createRedisRefreshCoalescer(
   const now = options.now ?? Date.now;
   const redis = options.redis as WithScripts;
   if (typeof redis.coalesceAcquire !== 'function') {
-    redis.defineCommand('coalesceAcquire', { numberOfKeys: 1, lua: ACQUIRE });
+    redis.defineCommand('coalesceAcquire', { numberOfKeys: 2, lua: ACQUIRE });
     redis.defineCommand('coalesceRenew', { numberOfKeys: 1, lua: RENEW });
-    redis.defineCommand('coalesceFinish', { numberOfKeys: 1, lua: FINISH });
+    redis.defineCommand('coalesceFinish', { numberOfKeys: 2, lua: FINISH });
   }
   const channel = `${prefix}co:done`;
   const instance = randomUUID();
@@ -210,7 +223,7 @@ export function createRedisRefreshCoalescer(
   ) {
     try {
       const done = `d.${seal(resultKey, JSON.stringify(settled), key)}`;
-      await redis.coalesceFinish(key, owner, done, resultTtlMs, channel, id);
+      await redis.coalesceFinish(key, `${key}:w`, owner, done, resultTtlMs, channel, id);
       health.succeeded();
     } catch (error) {
       // The waiters take over when the lease runs out, with the same idempotency key.
@@ -221,9 +234,11 @@ export function createRedisRefreshCoalescer(
   return {
     async run(input, givenKey, deadline, refresh) {
       const id = box.index(`refresh:${coalescingKey(input)}`);
-      const key = `${prefix}co:${id}`;
+      // One hash slot for the lease and its waiting mark (Redis Cluster needs it for a script).
+      const key = `${prefix}co:{${id}}`;
       const resultKey = box.resultKey(input.refreshToken);
       let idempotencyKey = givenKey;
+      let waited = false;
       for (;;) {
         if (!health.usable()) {
           health.skipped('coalescing');
@@ -235,8 +250,10 @@ export function createRedisRefreshCoalescer(
         try {
           current = await redis.coalesceAcquire(
             key,
+            `${key}:w`,
             `${owner}${seal(resultKey, idempotencyKey, key)}`,
             leaseMs,
+            waited ? '0' : '1',
           );
           health.succeeded();
         } catch (error) {
@@ -249,6 +266,7 @@ export function createRedisRefreshCoalescer(
             shared: false,
           };
         }
+        waited = true;
         if (current.startsWith('d.')) {
           const json = open(resultKey, current.slice(2), key);
           if (json !== undefined) {
@@ -267,8 +285,10 @@ export function createRedisRefreshCoalescer(
       }
     },
     async close() {
+      // No UNSUBSCRIBE: with Redis down it would queue until a reconnect; the caller closes the
+      // subscriber's connection instead.
       subscriber.off('message', onMessage);
-      await subscriber.unsubscribe(channel).catch(() => {});
+      for (const waiters of wakers.values()) for (const wake of waiters) wake();
     },
   };
 }

@@ -4,7 +4,7 @@
  * the clear. Keys are HMAC-SHA256 under a key derived from the API key, so a Redis key names no
  * device, user or token and cannot be recomputed without the API key. Values are AES-256-GCM
  * under keys derived the same way (HKDF); a coalesced result is sealed under a key derived from
- * the caller's own refresh token as well, so only someone holding that refresh token (and the
+ * the caller's own refresh token and a salt only the gateway knows, so only someone holding that refresh token (and the
  * gateway's secret) can open it. The Redis key is the additional data: a sealed value moved to
  * another key does not open.
  */
@@ -68,6 +68,8 @@ export function createSecretBox(secret: string): SecretBox {
         .subarray(0, 16)
         .toString('base64url'),
     mintKey,
-    resultKey: (refreshToken) => derive(refreshToken, 'coalesced-result', resultSalt),
+    // HKDF's extract step alone (HMAC under a secret salt): the refresh token is already a
+    // high-entropy secret and one key is all that is needed, so the expand step would only cost.
+    resultKey: (refreshToken) => createHmac('sha256', resultSalt).update(refreshToken).digest(),
   };
 }
