@@ -28,24 +28,27 @@ const freePort = async (): Promise<number> => {
   return port;
 };
 
-/** Starts `redis-server` on a free loopback port; `extraArgs` e.g. `['--requirepass', 'x']`. */
-export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedis> {
+/**
+ * Starts `redis-server` on a free loopback port; `extraArgs` e.g. `['--requirepass', 'x']`.
+ * With `tls` it listens for TLS only (the URL is `rediss://`).
+ */
+export async function startTestRedis(
+  extraArgs: string[] = [],
+  tls?: { certFile: string; keyFile: string },
+): Promise<TestRedis> {
   const port = await freePort();
+  const listen = tls
+    ? [
+        ...['--port', '0', '--tls-port', String(port)],
+        ...['--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile],
+        ...['--tls-ca-cert-file', tls.certFile, '--tls-auth-clients', 'no'],
+      ]
+    : ['--port', String(port)];
   let child: ChildProcess | undefined;
   const start = async () => {
     const spawned = spawn(
       'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        ...extraArgs,
-      ],
+      [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = spawned;
@@ -77,5 +80,5 @@ export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedi
     await exited;
   };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop, close: stop };
+  return { port, url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`, start, stop, close: stop };
 }
