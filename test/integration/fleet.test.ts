@@ -252,13 +252,16 @@ describe('two gateway processes behind one Redis', () => {
         await post(gateway, { query: '{ __typename }' }, '192.0.2.200');
       }
       expect((await ready(gateway)).body.redis?.state).toBe('up');
-      expect(
-        gateway.logs('redis unreachable: each process uses its own memory until it is back'),
-      ).toHaveLength(1);
-      expect(
-        gateway.logs('redis reachable again: limits, minted tokens and coalescing are shared')
-          .length,
-      ).toBe(1);
+      // Said once per outage: one warning when it goes, one line when it is back. (On a loaded
+      // machine a call slower than REDIS_TIMEOUT_MS is an outage of its own: pairs, never runs.)
+      const down = gateway.logs(
+        'redis unreachable: each process uses its own memory until it is back',
+      );
+      const back = gateway.logs(
+        'redis reachable again: limits, minted tokens and coalescing are shared',
+      );
+      expect(down.length).toBeGreaterThanOrEqual(1);
+      expect(back.length, JSON.stringify([...down, ...back])).toBe(down.length);
       const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
       expect(metrics).toMatch(/gateway_redis_fallbacks_total\{store="rate_limit"\} [1-9]/);
       expect(metrics).toContain('gateway_redis_up 1');
