@@ -304,7 +304,7 @@ export const SETTINGS = [
     env: 'WORKERS',
     default: 1,
     description:
-      'Processes on the port (node:cluster); each its own circuit, and caches/limits without REDIS_URL. CIRCLE_API_KEY if > 1.',
+      'Processes serving the port (node:cluster); each keeps its own caches, limits and circuit. Needs CIRCLE_API_KEY when > 1.',
     parse: integer(1, 64),
   }),
   setting({
