@@ -16,22 +16,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import {
-  type CircleCall,
-  CircleCircuitOpenError,
-  type CircleClientError,
-  CircleConnectionError,
-  CircleHttpError,
-  CircleMalformedResponseError,
-  CircleOverloadedError,
-  CircleTimeoutError,
-  isCircleClientError,
-} from '../circle/errors.js';
+import { CircleTimeoutError } from '../circle/errors.js';
 import {
   coalescingKey,
   type RefreshCoalescer,
   type RefreshResult,
 } from '../circle/user-token-service.js';
+import { describeFailure, type FailureRecord, rebuildFailure } from './failure-record.js';
 import type { RedisHealth } from './redis-health.js';
 import { open, type SecretBox, seal } from './secret-box.js';
 
@@ -86,28 +77,6 @@ type WithScripts = Redis & {
     id: string,
   ): Promise<number>;
 };
-
-/** A failure as waiters on other instances rebuild it: the allow-listed fields only. */
-type FailureRecord =
-  | {
-      kind: 'http';
-      call: CircleCall;
-      status: number;
-      circleCode?: number | undefined;
-      circleMessage?: string | undefined;
-      requestId?: string | undefined;
-      retryAfterMs?: number | undefined;
-      idempotencyKey?: string | undefined;
-    }
-  | {
-      kind: 'timeout' | 'connection' | 'malformed' | 'circuit' | 'overloaded';
-      call: CircleCall;
-      requestId?: string | undefined;
-      status?: number | undefined;
-      causeCode?: string | undefined;
-      idempotencyKey?: string | undefined;
-    }
-  | { kind: 'internal' };
 
 type Settled = { ok: RefreshResult } | { failed: FailureRecord };
 
@@ -291,63 +260,4 @@ export function createRedisRefreshCoalescer(
       for (const waiters of wakers.values()) for (const wake of waiters) wake();
     },
   };
-}
-
-function describeFailure(error: unknown): FailureRecord {
-  if (!isCircleClientError(error)) return { kind: 'internal' };
-  const common = {
-    call: error.call,
-    requestId: error.requestId,
-    idempotencyKey: error.idempotencyKey,
-  };
-  if (error instanceof CircleHttpError) {
-    return {
-      kind: 'http',
-      ...common,
-      status: error.status,
-      circleCode: error.circleCode,
-      circleMessage: error.circleMessage,
-      retryAfterMs: error.retryAfterMs,
-    };
-  }
-  if (error instanceof CircleConnectionError) {
-    return { kind: 'connection', ...common, causeCode: error.causeCode };
-  }
-  if (error instanceof CircleMalformedResponseError) {
-    return { kind: 'malformed', ...common, status: error.status };
-  }
-  if (error instanceof CircleCircuitOpenError) return { kind: 'circuit', ...common };
-  if (error instanceof CircleOverloadedError) return { kind: 'overloaded', ...common };
-  return { kind: 'timeout', ...common };
-}
-
-function rebuildFailure(record: FailureRecord): Error {
-  if (record.kind === 'internal') return new Error('The shared refresh failed');
-  let error: CircleClientError;
-  switch (record.kind) {
-    case 'http':
-      error = new CircleHttpError(record);
-      break;
-    case 'connection':
-      error = new CircleConnectionError(record.call, record.requestId, record.causeCode);
-      break;
-    case 'malformed':
-      error = new CircleMalformedResponseError(
-        record.call,
-        record.requestId,
-        record.status ?? 200,
-        'as seen by the instance that made the call',
-      );
-      break;
-    case 'circuit':
-      error = new CircleCircuitOpenError(record.call);
-      break;
-    case 'overloaded':
-      error = new CircleOverloadedError(record.call);
-      break;
-    default:
-      error = new CircleTimeoutError(record.call, record.requestId, 'attempt');
-  }
-  error.idempotencyKey = record.idempotencyKey;
-  return error;
 }
