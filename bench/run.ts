@@ -34,6 +34,7 @@ import {
   startNodeProcess,
   waitForHttp,
 } from './lib/processes.js';
+import { startRedisProcess } from './lib/redis-process.js';
 import {
   BENCH_API_KEY,
   graphqlData,
@@ -65,6 +66,9 @@ const USAGE = `npm run bench [-- options]
                     --node-args)
   --ab-env "K=V,…"  gateway B's extra settings; alone, B is A's entry and node flags with them
                     (--ab-env FAST_PATH=false: the fast path against Yoga alone, same run)
+  --redis           start a redis-server for the run and give gateway B its REDIS_URL: shared
+                    limits, mint cache and coalescing against A's in-memory ones, same run
+                    (with --profile: the profiled gateway uses Redis)
   --workers N       the gateway's WORKERS (node:cluster processes; CPU and memory are summed
                     over the process tree; default 1)
   --node-args="A B" the gateway's node flags (default: start:prod's, --max-semi-space-size=4;
@@ -90,6 +94,7 @@ const { values: args } = parseArgs({
     'node-args': { type: 'string' },
     ab: { type: 'string' },
     'ab-env': { type: 'string' },
+    redis: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'profile-target': { type: 'string', default: 'userToken' },
@@ -116,9 +121,13 @@ const AB_ENV: Record<string, string> = Object.fromEntries(
       return [pair.slice(0, at), pair.slice(at + 1)];
     }),
 );
-const AB_ENTRY = args.ab ?? (Object.keys(AB_ENV).length > 0 ? args['gateway-entry'] : undefined);
+const AB_ENTRY =
+  args.ab ?? (Object.keys(AB_ENV).length > 0 || args.redis ? args['gateway-entry'] : undefined);
 const AB_LABEL = AB_ENTRY
-  ? `${AB_ENTRY}${Object.keys(AB_ENV).length ? ` with ${args['ab-env']}` : ''}`
+  ? `${AB_ENTRY}${[args['ab-env'], args.redis ? 'REDIS_URL (redis-server on loopback)' : undefined]
+      .filter(Boolean)
+      .map((what) => ` with ${what}`)
+      .join('')}`
   : undefined;
 
 // Production runs the compiled build (tsx's loader alone holds ~100 MiB): build it first.
@@ -775,7 +784,27 @@ async function main() {
       ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, stamp), '--cpu-prof-interval', '500']
       : []),
   ];
-  const gateway = await startGateway(upstream.url, gatewayNodeArgs);
+  // --redis compares the limiters too: on for A and B (at rates no run reaches), not off.
+  const limitsOn: Record<string, string> = args.redis
+    ? { RATE_LIMIT_ADDRESS_RATE: '1000000', RATE_LIMIT_DEVICE_RATE: '1000000' }
+    : {};
+  Object.assign(AB_ENV, limitsOn);
+  if (args.redis) {
+    say('--redis: both gateways run their rate limiters (rates 1000000/s): memory (A), Redis (B)');
+  }
+  if (args.redis) {
+    const redis = await startRedisProcess();
+    children.push(redis);
+    AB_ENV.REDIS_URL = redis.url;
+  }
+  const gateway = await startGateway(
+    upstream.url,
+    gatewayNodeArgs,
+    args['gateway-entry'],
+    'gateway',
+    // --profile has no gateway B: with --redis, the profiled gateway is the one on Redis.
+    profiling ? AB_ENV : limitsOn,
+  );
   const gatewayB =
     AB_ENTRY && !profiling
       ? await startGateway(

@@ -80,6 +80,10 @@ export interface Config {
   trustedDocuments: string | false;
   /** Serve the Apollo Federation v2 subgraph (`_service { sdl }`) instead of the plain schema. */
   subgraph: boolean;
+  /** Undefined: limits, minted tokens and coalescing stay in this process's memory. */
+  redisUrl: string | undefined;
+  redisTimeoutMs: number;
+  redisKeyPrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -145,6 +149,8 @@ interface Setting<K extends keyof Config> {
   description: string;
   /** How the README shows the default, where the value alone would not say it. */
   defaultLabel?: string;
+  /** The value may hold a password: a problem with it never quotes it. */
+  secret?: boolean;
 }
 
 const setting = <K extends keyof Config>(s: Setting<K>) => s;
@@ -570,6 +576,40 @@ export const SETTINGS = [
       'Serve the schema as an Apollo Federation v2 subgraph (`_service { sdl }`, `@link`, `@oneOf` declared): true or false.',
     parse: boolean,
   }),
+  setting({
+    key: 'redisUrl',
+    env: 'REDIS_URL',
+    default: undefined,
+    defaultLabel: 'none: in memory, per process',
+    secret: true,
+    description:
+      'redis:// or rediss:// URL: limits, minted tokens, coalescing shared by all instances (docs/fleet.md).',
+    parse: (raw) => {
+      try {
+        const url = new URL(raw.trim());
+        return url.protocol === 'redis:' || url.protocol === 'rediss:'
+          ? url.href
+          : { problem: 'must be a redis:// or rediss:// URL' };
+      } catch {
+        return { problem: 'must be a URL such as redis://127.0.0.1:6379' };
+      }
+    },
+  }),
+  setting({
+    key: 'redisTimeoutMs',
+    env: 'REDIS_TIMEOUT_MS',
+    default: 250,
+    description:
+      'Deadline of one Redis call; past it, or with Redis down, each process uses its own memory.',
+    parse: integer(1, 60_000),
+  }),
+  setting({
+    key: 'redisKeyPrefix',
+    env: 'REDIS_KEY_PREFIX',
+    default: 'cwg:',
+    description: 'Prefix of every Redis key and channel the gateway uses.',
+    parse: text,
+  }),
 ] as const;
 
 /**
@@ -605,7 +645,8 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     }
     const parsed = (s.parse as Parser<unknown>)(raw);
     if (parsed && typeof parsed === 'object' && 'problem' in parsed) {
-      problems.push(`${s.env} ${parsed.problem} (got "${raw}")`);
+      const secret = 'secret' in s && s.secret;
+      problems.push(`${s.env} ${parsed.problem}${secret ? '' : ` (got "${raw}")`}`);
     } else {
       values[s.key] = parsed;
     }

@@ -3,7 +3,7 @@ import { type ExecutionResult, GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { useAcceptCheck } from './accept-check-plugin.js';
 import type { CircleClient } from './circle/client.js';
-import type { UserTokenCache } from './circle/user-token-cache.js';
+import type { MintedTokenCache } from './circle/user-token-cache.js';
 import { normalizeResult, useErrorCodes } from './error-codes-plugin.js';
 import { createFastPath, useFastPathLearning } from './fast-path.js';
 import { createGraphiQLPage, isGraphiQLAsset } from './graphiql-page.js';
@@ -16,6 +16,7 @@ import { hideFieldSuggestions } from './security/field-suggestions.js';
 import { createGatewaySecurity, type SecurityOptions } from './security/gateway-security.js';
 import { GatewayRefusal, refusalResponse } from './security/refusal.js';
 import type { AuthorizeUserId } from './security/user-id-authorization.js';
+import type { SharedState } from './shared-state/create-shared-state.js';
 import { getSubgraph } from './subgraph-builder.js';
 import { VERSION } from './version.js';
 
@@ -41,7 +42,14 @@ export interface GatewayOptions {
    * Minted user tokens kept across requests (the userId path).
    * @default a new UserTokenCache with its defaults (10,000 users, 50 minutes)
    */
-  userTokenCache?: UserTokenCache;
+  userTokenCache?: MintedTokenCache;
+  /**
+   * State shared by every instance through Redis (`createSharedState`): the minted-token cache
+   * and the merging of identical refreshes come from it, and /ready shows whether Redis is
+   * reachable. Its rate-limit store goes in `security.rateLimits.store`.
+   * @default undefined (everything in this process's memory)
+   */
+  sharedState?: SharedState;
   /** @default a JSON logger on stdout at level info */
   logger?: Logger;
   /**
@@ -151,7 +159,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
     beforeRefresh: security.beforeRefresh,
     afterRefreshFailed: security.afterRefreshFailed,
-    userTokenCache: options.userTokenCache,
+    userTokenCache: options.sharedState?.userTokenCache ?? options.userTokenCache,
+    coalescer: options.sharedState?.coalescer,
     mutationDeadlineMs: options.mutationDeadlineMs,
     gatewayInfo: { version: VERSION, simulated: options.simulated ?? false },
     onCoalesced:
@@ -226,6 +235,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useReadiness(
         () => draining || unready,
         () => options.client.status(),
+        options.sharedState?.status,
       ),
       ...security.plugins,
       // GraphiQL's script, styles and icon, hashed, compressed and cacheable (src/graphiql-page.ts).
@@ -330,16 +340,22 @@ function useDrain(isDraining: () => boolean): Plugin {
 function useReadiness(
   isDraining: () => boolean,
   upstream: () => { circuit: string; inFlight: number; queued: number },
+  redis?: () => unknown,
 ): Plugin {
   return {
     onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== '/ready') return;
       const draining = isDraining();
       // An open circuit does not make the instance unready: every instance shares the same
-      // Circle, so taking them all out of rotation would only turn fast errors into none.
+      // Circle, so taking them all out of rotation would only turn fast errors into none. The
+      // same goes for Redis: down, each instance falls back to its own memory and stays ready.
       endResponse(
         new fetchAPI.Response(
-          JSON.stringify({ status: draining ? 'draining' : 'ready', upstream: upstream() }),
+          JSON.stringify({
+            status: draining ? 'draining' : 'ready',
+            upstream: upstream(),
+            ...(redis ? { redis: redis() } : {}),
+          }),
           {
             status: draining ? 503 : 200,
             headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },

@@ -26,7 +26,11 @@ export {
   isCircleClientError,
 } from './circle/errors.js';
 export type { RetryOptions } from './circle/retry-policy.js';
-export { UserTokenCache, type UserTokenCacheOptions } from './circle/user-token-cache.js';
+export {
+  type MintedTokenCache,
+  UserTokenCache,
+  type UserTokenCacheOptions,
+} from './circle/user-token-cache.js';
 export { type Config, ConfigError, readConfig } from './config.js';
 export { createGateway, EXAMPLE_MUTATION, type Gateway, type GatewayOptions } from './gateway.js';
 export {
@@ -72,6 +76,12 @@ export {
   SIMULATOR_API_KEY,
   startGatewayServer,
 } from './server.js';
+export {
+  createSharedState,
+  type SharedState,
+  type SharedStateOptions,
+} from './shared-state/create-shared-state.js';
+export type { RedisStatus } from './shared-state/redis-health.js';
 export {
   type CircleSimulator,
   createCircleSimulator,

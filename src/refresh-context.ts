@@ -6,8 +6,12 @@
  */
 import { validate as isUuid, v4 as uuidv4 } from 'uuid';
 import type { CircleClient } from './circle/client.js';
-import { UserTokenCache } from './circle/user-token-cache.js';
-import { createUserTokenService, type RefreshInput } from './circle/user-token-service.js';
+import { type MintedTokenCache, UserTokenCache } from './circle/user-token-cache.js';
+import {
+  createUserTokenService,
+  type RefreshCoalescer,
+  type RefreshInput,
+} from './circle/user-token-service.js';
 import type { Logger } from './logger.js';
 import type { GatewayContext } from './schema/context.js';
 import type { RefreshCaller } from './security/gateway-security.js';
@@ -25,8 +29,18 @@ export interface RefreshContextOptions {
    * its address's upstream budget: `createGatewaySecurity(...).afterRefreshFailed`.
    */
   afterRefreshFailed(caller: RefreshCaller, error: unknown): void;
-  /** @default a new UserTokenCache with its defaults (10,000 users, 50 minutes) */
-  userTokenCache?: UserTokenCache;
+  /**
+   * Minted user tokens kept across requests (the userId path); a shared one (Redis) serves every
+   * instance.
+   * @default a new UserTokenCache with its defaults (10,000 users, 50 minutes)
+   */
+  userTokenCache?: MintedTokenCache;
+  /**
+   * Merges identical refreshes across instances (Redis); identical ones in this process are
+   * merged either way.
+   * @default undefined (this process only)
+   */
+  coalescer?: RefreshCoalescer;
   /**
    * Overall deadline of one mutation's upstream work, retries included.
    * @default 10000
@@ -56,6 +70,7 @@ export function createRefreshContextFactory(
   const userTokens = createUserTokenService({
     client: options.client,
     cache: options.userTokenCache ?? new UserTokenCache({ now }),
+    coalescer: options.coalescer,
     now,
     onCoalesced: options.onCoalesced,
   });

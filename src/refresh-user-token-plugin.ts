@@ -8,7 +8,7 @@
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { CircleClient } from './circle/client.js';
-import type { UserTokenCache } from './circle/user-token-cache.js';
+import type { MintedTokenCache } from './circle/user-token-cache.js';
 import { withoutInputValues } from './input-echo.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRefreshContextFactory, requestIdFor } from './refresh-context.js';
@@ -16,6 +16,7 @@ import { type GatewayContext, REFRESH_CONTEXT } from './schema/context.js';
 import { createClientAddressResolver } from './security/client-address.js';
 import { createGatewaySecurity, type SecurityOptions } from './security/gateway-security.js';
 import type { AuthorizeUserId } from './security/user-id-authorization.js';
+import type { SharedState } from './shared-state/create-shared-state.js';
 import { VERSION } from './version.js';
 
 export interface RefreshUserTokenPluginOptions {
@@ -37,7 +38,14 @@ export interface RefreshUserTokenPluginOptions {
    */
   security?: Pick<SecurityOptions, 'rateLimits' | 'userIdPath' | 'trustProxy'>;
   /** @default a new UserTokenCache with its defaults (10,000 users, 50 minutes) */
-  userTokenCache?: UserTokenCache;
+  userTokenCache?: MintedTokenCache;
+  /**
+   * State shared by every instance of the host through Redis (`createSharedState`): minted tokens
+   * and the merging of identical refreshes. Give its `rateLimitStore` as
+   * `security.rateLimits.store` to share the device limit too.
+   * @default undefined (this process's memory)
+   */
+  sharedState?: SharedState;
   /**
    * Overall deadline of one mutation's upstream work, retries included.
    * @default 10000
@@ -80,7 +88,8 @@ export function useRefreshUserToken(
     logger,
     beforeRefresh: security.beforeRefresh,
     afterRefreshFailed: security.afterRefreshFailed,
-    userTokenCache: options.userTokenCache,
+    userTokenCache: options.sharedState?.userTokenCache ?? options.userTokenCache,
+    coalescer: options.sharedState?.coalescer,
     mutationDeadlineMs: options.mutationDeadlineMs,
     gatewayInfo: { version: VERSION, simulated: false },
     onCoalesced: options.onCoalesced,

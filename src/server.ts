@@ -10,6 +10,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { resolveToggle, securityOptionsFromConfig } from './security/from-config.js';
 import type { RateLimitStore } from './security/rate-limit.js';
+import { createSharedState } from './shared-state/create-shared-state.js';
 import { type RunningSimulator, startCircleSimulator } from './simulator/index.js';
 
 /** The API key the gateway uses with its embedded simulator: well-formed, and good for nothing else. */
@@ -120,10 +121,28 @@ export async function startGatewayServer(
     },
   });
 
+  const userTokenCache =
+    hooks.userTokenCache ??
+    new UserTokenCache({
+      maxEntries: config.userTokenCacheMaxEntries,
+      ttlMs: config.userTokenCacheTtlMs,
+    });
+  const sharedState =
+    hooks.sharedState ??
+    (config.redisUrl
+      ? await createSharedState({
+          url: config.redisUrl,
+          secret: apiKey,
+          timeoutMs: config.redisTimeoutMs,
+          prefix: config.redisKeyPrefix,
+          localTokenCache: userTokenCache,
+          logger,
+          registry: metrics.registry,
+        })
+      : undefined);
   const security = securityOptionsFromConfig(config);
-  if (rateLimitStore && security.rateLimits) {
-    security.rateLimits = { ...security.rateLimits, store: rateLimitStore };
-  }
+  const store = rateLimitStore ?? sharedState?.rateLimitStore;
+  if (store && security.rateLimits) security.rateLimits = { ...security.rateLimits, store };
   // In production /metrics leaves the API port for a loopback one (see src/metrics-server.ts).
   const metricsPort =
     config.metricsPort === 'auto' ? (config.production ? 9464 : 'api') : config.metricsPort;
@@ -133,12 +152,16 @@ export async function startGatewayServer(
     logger,
     // Always counted (the client's observer feeds it); served only when METRICS says so.
     ...(config.metrics ? { metrics, serveMetrics: metricsPort === 'api' } : {}),
-    userTokenCache:
-      hooks.userTokenCache ??
-      new UserTokenCache({
-        maxEntries: config.userTokenCacheMaxEntries,
-        ttlMs: config.userTokenCacheTtlMs,
-      }),
+    userTokenCache,
+    // USER_TOKEN_CACHE_MAX_ENTRIES=0 (no cache) keeps minted tokens out of Redis too.
+    ...(sharedState
+      ? {
+          sharedState:
+            config.userTokenCacheMaxEntries === 0
+              ? { ...sharedState, userTokenCache }
+              : sharedState,
+        }
+      : {}),
     mutationDeadlineMs: config.mutationDeadlineMs,
     fastPath: config.fastPath,
     subgraph: config.subgraph,
@@ -214,6 +237,8 @@ export async function startGatewayServer(
       await closed;
       await metricsServer?.close();
       await client.close();
+      // A shared state the caller gave is the caller's to close.
+      if (!hooks.sharedState) await sharedState?.close();
       await simulator?.close();
     })();
     return closing;

@@ -24,13 +24,32 @@ export interface UserTokenCacheOptions {
   now?: () => number;
 }
 
-interface Entry {
+export interface MintedToken {
   userToken: string;
   encryptionKey: string | undefined;
+  /** When the entry stops being used (ms since the epoch). */
   expiresAt: number;
 }
 
-export class UserTokenCache {
+/**
+ * Where minted tokens are kept: this process's `UserTokenCache`, or a store shared by every
+ * instance (src/shared-state/redis-token-cache.ts), whose calls are asynchronous.
+ */
+export interface MintedTokenCache {
+  get(userId: string): MintedToken | undefined | Promise<MintedToken | undefined>;
+  set(
+    userId: string,
+    userToken: string,
+    encryptionKey: string | undefined,
+    exp?: number,
+  ): void | Promise<void>;
+  /** Drops the entry only if it still holds `userToken` (when given). */
+  delete(userId: string, userToken?: string): void | Promise<void>;
+}
+
+type Entry = MintedToken;
+
+export class UserTokenCache implements MintedTokenCache {
   private readonly entries = new Map<string, Entry>();
   private readonly maxEntries: number;
   private readonly ttlMs: number;
@@ -67,13 +86,19 @@ export class UserTokenCache {
     return entry;
   }
 
-  /** Keeps a freshly minted token until the earlier of the TTL and its own `exp` less a margin. */
-  set(userId: string, userToken: string, encryptionKey: string | undefined, exp?: number): void {
-    if (this.maxEntries === 0) return;
+  /** When a token minted now with this `exp` stops being used; undefined: not worth keeping. */
+  expiryFor(exp: number | undefined): number | undefined {
     const now = this.now();
     let expiresAt = now + this.ttlMs;
     if (exp !== undefined) expiresAt = Math.min(expiresAt, exp - this.marginMs);
-    if (expiresAt <= now) return;
+    return expiresAt > now ? expiresAt : undefined;
+  }
+
+  /** Keeps a freshly minted token until the earlier of the TTL and its own `exp` less a margin. */
+  set(userId: string, userToken: string, encryptionKey: string | undefined, exp?: number): void {
+    if (this.maxEntries === 0) return;
+    const expiresAt = this.expiryFor(exp);
+    if (expiresAt === undefined) return;
     this.entries.delete(userId);
     this.entries.set(userId, { userToken, encryptionKey, expiresAt });
     while (this.entries.size > this.maxEntries) {

@@ -3,7 +3,7 @@ import { v4 as uuidv4 } from 'uuid';
 import type { CallOptions, CircleClient } from './client.js';
 import { CircleHttpError, isCircleClientError } from './errors.js';
 import { readJwtExpiry } from './jwt.js';
-import type { UserTokenCache } from './user-token-cache.js';
+import type { MintedTokenCache } from './user-token-cache.js';
 
 /** Exactly one of the two, as the GraphQL `@oneOf` input guarantees. */
 export type UserIdentity =
@@ -41,9 +41,32 @@ const isStaleTokenError = (error: unknown): boolean =>
   error.circleCode !== undefined &&
   STALE_USER_TOKEN_CODES.has(error.circleCode);
 
+/** What one upstream refresh gives, before it is known whether the caller shared it. */
+export type RefreshResult = Omit<RefreshOutcome, 'coalesced'>;
+
+/**
+ * Merges identical refreshes across processes (src/shared-state/redis-refresh-coalescer.ts);
+ * identical ones within this process are merged before it is asked.
+ */
+export interface RefreshCoalescer {
+  /**
+   * Calls `refresh` with the idempotency key to send, unless another process is already
+   * refreshing this same input: then its result (or its failure) is returned, `shared: true`.
+   * Waiting ends at `deadline` (ms since the epoch) with a timeout.
+   */
+  run(
+    input: RefreshInput,
+    idempotencyKey: string,
+    deadline: number,
+    refresh: (idempotencyKey: string) => Promise<RefreshResult>,
+  ): Promise<{ result: RefreshResult; shared: boolean }>;
+}
+
 export interface UserTokenServiceOptions {
   client: CircleClient;
-  cache: UserTokenCache;
+  cache: MintedTokenCache;
+  /** @default none: identical refreshes are merged within this process only */
+  coalescer?: RefreshCoalescer | undefined;
   now?: () => number;
   /** Called when identical concurrent refreshes were merged into one upstream call. */
   onCoalesced?: () => void;
@@ -73,8 +96,8 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
     if (pending) return pending;
     const promise = client
       .createUserToken({ userId }, call)
-      .then(({ data }) => {
-        cache.set(userId, data.userToken, data.encryptionKey, readJwtExpiry(data.userToken));
+      .then(async ({ data }) => {
+        await cache.set(userId, data.userToken, data.encryptionKey, readJwtExpiry(data.userToken));
         return data.userToken;
       })
       .finally(() => inFlightMints.delete(userId));
@@ -88,9 +111,9 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
       (userIds) =>
         Promise.all(
           userIds.map((userId) =>
-            Promise.resolve(cache.get(userId)?.userToken ?? mint(userId, call)).catch(
-              (error: unknown) => error as Error,
-            ),
+            Promise.resolve(cache.get(userId))
+              .then((cached) => cached?.userToken ?? mint(userId, call))
+              .catch((error: unknown) => error as Error),
           ),
         ),
       { cacheKeyFn: (userId) => userId },
@@ -102,7 +125,7 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
     idempotencyKey: string,
     loader: () => DataLoader<string, string>,
     call: CallOptions,
-  ): Promise<Omit<RefreshOutcome, 'coalesced'>> {
+  ): Promise<RefreshResult> {
     const send = (userToken: string) =>
       client.refreshUserToken(
         {
@@ -119,20 +142,20 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
     } else {
       const userId = input.user.userId;
       // A cached token needs no de-duplication: the loader is for the mint.
-      const minted = cache.get(userId)?.userToken ?? (await loader().load(userId));
+      const minted = (await cache.get(userId))?.userToken ?? (await loader().load(userId));
       try {
         result = await send(minted);
       } catch (error) {
         if (!isStaleTokenError(error)) throw error;
         // The cached token went stale before its time: drop it, mint once more, retry once.
-        cache.delete(userId, minted);
+        await cache.delete(userId, minted);
         loader().clear(userId);
         const reminted = await mint(userId, call);
         try {
           result = await send(reminted);
         } catch (retryError) {
           // Refused again: keep no token Circle has refused.
-          if (isStaleTokenError(retryError)) cache.delete(userId, reminted);
+          if (isStaleTokenError(retryError)) await cache.delete(userId, reminted);
           throw retryError;
         }
       }
@@ -171,15 +194,20 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
             options.onCoalesced?.();
             return { ...(await pending), coalesced: true };
           }
+          const refresh = (idempotencyKey: string) =>
+            refreshOnce(input, idempotencyKey, loader, call).catch((error: unknown) => {
+              if (isCircleClientError(error)) error.idempotencyKey = idempotencyKey;
+              throw error;
+            });
           const idempotencyKey = input.idempotencyKey ?? uuidv4();
-          const promise = refreshOnce(input, idempotencyKey, loader, call)
-            .then(
-              (outcome) => ({ ...outcome, coalesced: false }),
-              (error: unknown) => {
-                if (isCircleClientError(error)) error.idempotencyKey = idempotencyKey;
-                throw error;
-              },
-            )
+          const shared = options.coalescer
+            ? options.coalescer.run(input, idempotencyKey, scope.deadline, refresh)
+            : refresh(idempotencyKey).then((result) => ({ result, shared: false }));
+          const promise = shared
+            .then(({ result, shared }) => {
+              if (shared) options.onCoalesced?.();
+              return { ...result, coalesced: shared };
+            })
             .finally(() => inFlightRefreshes.delete(key));
           inFlightRefreshes.set(key, promise);
           return promise;
@@ -196,9 +224,10 @@ export type UserTokenService = ReturnType<typeof createUserTokenService>;
 /**
  * Everything that makes two refreshes the same, as one unambiguous string. The entry lives exactly
  * as long as the call (deleted when it settles), as do the input and the upstream request that
- * hold the same tokens, so hashing it would hide nothing; it cost ~10 µs a request.
+ * hold the same tokens, so hashing it would hide nothing; it cost ~10 µs a request. (The shared
+ * coalescer turns it into a keyed hash before it leaves the process.)
  */
-function coalescingKey(input: RefreshInput): string {
+export function coalescingKey(input: RefreshInput): string {
   return JSON.stringify([
     input.user.userId !== undefined ? 'id' : 'token',
     input.user.userId ?? input.user.userToken,
