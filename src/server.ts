@@ -121,12 +121,11 @@ export async function startGatewayServer(
     },
   });
 
-  const userTokenCache =
-    hooks.userTokenCache ??
-    new UserTokenCache({
-      maxEntries: config.userTokenCacheMaxEntries,
-      ttlMs: config.userTokenCacheTtlMs,
-    });
+  const configuredCache = new UserTokenCache({
+    maxEntries: config.userTokenCacheMaxEntries,
+    ttlMs: config.userTokenCacheTtlMs,
+  });
+  const userTokenCache = hooks.userTokenCache ?? configuredCache;
   const sharedState =
     hooks.sharedState ??
     (config.redisUrl
@@ -135,7 +134,7 @@ export async function startGatewayServer(
           secret: apiKey,
           timeoutMs: config.redisTimeoutMs,
           prefix: config.redisKeyPrefix,
-          localTokenCache: userTokenCache,
+          localTokenCache: configuredCache,
           logger,
           registry: metrics.registry,
         })
