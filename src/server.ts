@@ -8,6 +8,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { resolveToggle, securityOptionsFromConfig } from './security/from-config.js';
 import { type RunningSimulator, startCircleSimulator } from './simulator/index.js';
+import type { Tracing } from './tracing/tracing.js';
 
 /** The API key the gateway uses with its embedded simulator: well-formed, and good for nothing else. */
 export const SIMULATOR_API_KEY = 'TEST_API_KEY:simulator:not-a-real-secret';
@@ -34,7 +35,7 @@ export interface RunningGateway {
  */
 export async function startGatewayServer(
   config: Config,
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; tracing?: Tracing } = {},
 ): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   let simulator: RunningSimulator | undefined;
@@ -106,6 +107,7 @@ export async function startGatewayServer(
     }),
     mutationDeadlineMs: config.mutationDeadlineMs,
     fastPath: config.fastPath,
+    ...(options.tracing ? { tracing: options.tracing } : {}),
     simulated: simulator !== undefined,
     security: securityOptionsFromConfig(config),
     graphiql: !resolveToggle(config.graphiql, config.production)
