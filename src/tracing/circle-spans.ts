@@ -42,6 +42,20 @@ function recordError(span: Span, error: CircleClientError): void {
 /** Subscribes; returns the unsubscribe. */
 export function traceCircleCalls(tracer: Tracer): () => void {
   const calls = new WeakMap<CircleCallMessage, Span>();
+  // A client has one origin and two paths: parsed once, not per attempt.
+  const servers = new Map<string, { address: string; port: number }>();
+  const serverOf = (href: string) => {
+    let server = servers.get(href);
+    if (!server) {
+      const url = new URL(href);
+      server = {
+        address: url.hostname,
+        port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+      };
+      if (servers.size < 64) servers.set(href, server);
+    }
+    return server;
+  };
   const attempts = new WeakMap<CircleAttemptMessage, Span>();
 
   const onCallStart = (message: unknown) => {
@@ -79,7 +93,7 @@ export function traceCircleCalls(tracer: Tracer): () => void {
     const m = message as CircleAttemptMessage;
     const callSpan = calls.get(m.callMessage);
     const parent = callSpan ? trace.setSpan(context.active(), callSpan) : context.active();
-    const url = new URL(m.url);
+    const server = serverOf(m.url);
     const span = tracer.startSpan(
       'POST',
       {
@@ -87,8 +101,8 @@ export function traceCircleCalls(tracer: Tracer): () => void {
         attributes: {
           'http.request.method': 'POST',
           'url.full': m.url,
-          'server.address': url.hostname,
-          'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+          'server.address': server.address,
+          'server.port': server.port,
           'circle.call': m.callMessage.call,
           'circle.attempt': m.attempt,
           ...(m.attempt > 1 ? { 'http.request.resend_count': m.attempt - 1 } : {}),
