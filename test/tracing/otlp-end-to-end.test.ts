@@ -245,3 +245,43 @@ describe('one trace from the router to Circle', () => {
     }
   }, 30_000);
 });
+
+describe('the standard sampler variable', () => {
+  it('OTEL_TRACES_SAMPLER=always_off: nothing exported, the trace id still passed on to Circle', async () => {
+    const subgraph = await startTracedSubgraph({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_TRACES_SAMPLER: 'always_off',
+    });
+    try {
+      const session = simulator.simulator.createSession();
+      const traceId = 'ab'.repeat(16);
+      const before = simulator.simulator.requests.length;
+      const response = await fetch(subgraph.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          traceparent: `00-${traceId}-${'cd'.repeat(8)}-01`,
+        },
+        body: JSON.stringify({
+          query: REFRESH_MUTATION,
+          variables: {
+            input: {
+              user: { userToken: session.userToken },
+              deviceId: session.deviceId,
+              refreshToken: session.refreshToken,
+            },
+          },
+        }),
+      });
+      expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
+      const sent = simulator.simulator.requests.slice(before)[0]!.headers.traceparent;
+      // Same trace, not sampled: the flags say so to whoever is downstream.
+      expect(sent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+      await subgraph.stop();
+      expect(receiver.jsonSpans().filter((span) => span.traceId === traceId)).toEqual([]);
+    } finally {
+      await subgraph.stop();
+    }
+  }, 30_000);
+});
