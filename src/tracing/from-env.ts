@@ -12,7 +12,7 @@
  * `process.env` itself, with its documented defaults.
  */
 import { VERSION } from '../version.js';
-import type { Tracing } from './tracing.js';
+import type { Tracing, TracingOptions } from './tracing.js';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
@@ -93,4 +93,13 @@ export async function startTracing(): Promise<Tracing | undefined> {
   // `baggage` header on to Circle.
   provider.register({ propagator: new core.W3CTraceContextPropagator() });
   return createTracing({ tracerProvider: provider, onShutdown: () => provider.shutdown() });
+}
+
+/**
+ * Tracing through a tracer provider of your own (`createTracing`, src/tracing/tracing.ts), loaded
+ * on demand so that importing the package loads nothing of OpenTelemetry.
+ */
+export async function loadTracing(options: TracingOptions = {}): Promise<Tracing> {
+  const { createTracing } = await import('./tracing.js');
+  return createTracing(options);
 }

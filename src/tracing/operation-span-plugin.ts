@@ -31,7 +31,13 @@ function codeOf(error: GraphQLError): string {
 }
 
 const fetchHeaders = {
-  keys: (carrier: Headers) => [...carrier.keys()],
+  keys: (carrier: Headers) => {
+    const names: string[] = [];
+    carrier.forEach((_value, name) => {
+      names.push(name);
+    });
+    return names;
+  },
   get: (carrier: Headers, key: string) => carrier.get(key) ?? undefined,
 };
 
@@ -47,8 +53,9 @@ export function useOperationSpan(tracer: Tracer): Plugin {
       let parent = context.active();
       // Served without the node:http front door (yoga.fetch, a host's own server): the request's
       // own trace context is the parent.
-      const headers = gatewayContext?.request?.headers;
-      if (!trace.getSpan(parent) && headers instanceof Headers) {
+      // Yoga's Request may be @whatwg-node's, whose Headers are not the global class.
+      const headers = gatewayContext?.request?.headers as Headers | undefined;
+      if (!trace.getSpan(parent) && typeof headers?.get === 'function') {
         parent = propagation.extract(parent, headers, fetchHeaders);
       }
       const span = tracer.startSpan(
