@@ -18,6 +18,7 @@ import { GatewayRefusal, refusalResponse } from './security/refusal.js';
 import type { AuthorizeUserId } from './security/user-id-authorization.js';
 import type { SharedState } from './shared-state/create-shared-state.js';
 import { getSubgraph } from './subgraph-builder.js';
+import type { Tracing } from './tracing/tracing.js';
 import { VERSION } from './version.js';
 
 export const EXAMPLE_MUTATION = `# Exchange a refresh token for a new user token.
@@ -111,6 +112,13 @@ export interface GatewayOptions {
    * @default true
    */
   fastPath?: boolean;
+  /**
+   * OpenTelemetry spans (docs/tracing.md): a server span per node:http request, one per GraphQL
+   * operation, Circle calls and attempts (those through the global subscription `tracing` made).
+   * From `startTracing()` (the OTEL_* environment) or `createTracing({ tracerProvider })`.
+   * @default undefined (no spans, nothing of the SDK loaded)
+   */
+  tracing?: Tracing;
   now?: () => number;
 }
 
@@ -245,6 +253,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useAcceptCheck(graphqlEndpoint),
       useResponseHeaders(requestIdOf),
       useErrorCodes(),
+      ...(options.tracing ? [options.tracing.plugin] : []),
       // After useErrorCodes: counts the codes clients see.
       ...(options.metrics ? [useMetrics(options.metrics)] : []),
     ],
@@ -276,9 +285,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger,
     });
   }
-  const handleNodeRequest = fastPath
+  const frontDoor = fastPath
     ? fastPath.handle
     : (req: IncomingMessage, res: ServerResponse) => void yoga(req, res);
+  // Around the front door, so the fast path and Yoga are both inside the request's span.
+  const handleNodeRequest = options.tracing
+    ? options.tracing.traceRequests(frontDoor, { routes: [graphqlEndpoint, '/metrics'] })
+    : frontDoor;
 
   return {
     yoga,

@@ -6,6 +6,7 @@ import { ConfigError, readConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { resolveToggle } from './security/from-config.js';
 import { startGatewayServer } from './server.js';
+import { startTracing } from './tracing/from-env.js';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof readConfig>;
@@ -18,12 +19,18 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.logLevel });
   if (config.workers > 1 && cluster.isPrimary) {
-    superviseWorkers(config.workers, config.shutdownDelayMs + config.shutdownTimeoutMs, logger);
+    superviseWorkers(
+      config.workers,
+      config.shutdownDelayMs + config.shutdownTimeoutMs,
+      createLogger({ level: config.logLevel }),
+    );
     return;
   }
-  const running = await startGatewayServer(config, { logger });
+  // OTEL_* variables: spans exported over OTLP/HTTP (docs/tracing.md). Unset: nothing loaded.
+  const tracing = await startTracing();
+  const logger = createLogger({ level: config.logLevel, traceFields: tracing?.logFields });
+  const running = await startGatewayServer(config, { logger, ...(tracing ? { tracing } : {}) });
   const lines = [''];
   if (running.simulator) {
     lines.push(
@@ -59,13 +66,16 @@ async function main(): Promise<void> {
       config.shutdownDelayMs + config.shutdownTimeoutMs + 5_000,
     );
     hardExit.unref();
-    running.close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      () => process.exit(1),
-    );
+    running
+      .close()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        () => process.exit(1),
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -25,12 +25,18 @@ export interface LoggerOptions {
   /** Where lines go. @default one line to stdout */
   write?: (line: string) => void;
   now?: () => number;
+  /**
+   * The active trace's ids, added to every line logged inside a trace (`Tracing.logFields`).
+   * @default undefined (no trace fields)
+   */
+  traceFields?: () => { trace_id: string; span_id: string } | undefined;
 }
 
 interface Sink {
   threshold: number;
   write: (line: string) => void;
   now: () => number;
+  traceFields: LoggerOptions['traceFields'];
 }
 
 // A class, so a child (one per request) is one small object, not five closures.
@@ -43,7 +49,8 @@ class JsonLogger implements Logger {
   private emit(level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields): void {
     if (LEVELS[level] < this.sink.threshold) return;
     const time = new Date(this.sink.now()).toISOString();
-    this.sink.write(JSON.stringify({ level, time, msg, ...this.bound, ...fields }));
+    const trace = this.sink.traceFields?.();
+    this.sink.write(JSON.stringify({ level, time, msg, ...this.bound, ...fields, ...trace }));
   }
 
   debug(msg: string, fields?: LogFields): void {
@@ -68,6 +75,7 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
     threshold: LEVELS[options.level ?? 'info'],
     write: options.write ?? ((line: string) => process.stdout.write(`${line}\n`)),
     now: options.now ?? Date.now,
+    traceFields: options.traceFields,
   };
   return new JsonLogger(sink, bound);
 }

@@ -5,7 +5,7 @@
  */
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState } from './circle/circuit-breaker.js';
 import type { CircleClientObserver } from './circle/client.js';
 
@@ -20,6 +20,14 @@ export interface MetricsOptions {
    * @default [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
    */
   latencyBuckets?: number[];
+  /**
+   * prom-client's default metrics of the process in the same registry, under their standard
+   * names (`process_cpu_seconds_total`, `nodejs_eventloop_lag_seconds`, `nodejs_heap_size_used_bytes`,
+   * `nodejs_gc_duration_seconds`, …), so stock Node.js dashboards work. Turn off when the host
+   * application's registry already has them and merges this one.
+   * @default true
+   */
+  processMetrics?: boolean;
 }
 
 /** What the Circle client reports about itself (`CircleClient.status()`). */
@@ -62,6 +70,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   ];
   const registry = new Registry();
   const registers = [registry];
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   const requests = new Counter({
     name: `${prefix}graphql_requests_total`,

@@ -92,4 +92,11 @@ export {
   startCircleSimulator,
 } from './simulator/index.js';
 export { FEDERATION_LINK_URL, subgraphSchema, subgraphSdl } from './subgraph.js';
+export {
+  loadTracing,
+  startTracing,
+  TracingConfigError,
+  tracingSettings,
+} from './tracing/from-env.js';
+export type { Tracing, TracingOptions } from './tracing/tracing.js';
 export { VERSION } from './version.js';

@@ -7,6 +7,11 @@ import {
 } from './circuit-breaker.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import {
+  CIRCLE_CHANNELS,
+  type CircleAttemptMessage,
+  type CircleCallMessage,
+} from './diagnostics.js';
+import {
   type CircleCall,
   CircleCircuitOpenError,
   type CircleClientError,
@@ -191,6 +196,7 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
         pipelining: 1,
       });
   const dispatcher: Dispatcher = options.dispatcher ?? (ownDispatcher as Dispatcher);
+  const urlOf = (path: string) => origin.origin + basePath + path;
   const baseHeaders = {
     authorization: `Bearer ${options.apiKey}`,
     'content-type': 'application/json',
@@ -214,8 +220,9 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
     spec: Attempt<T>,
     requestId: string,
     signal: AttemptAbort,
+    traceHeaders: Record<string, string> | undefined,
   ): Promise<{ result: CircleResult<T>; status: number }> {
-    const exchanged = exchange(spec, requestId, signal);
+    const exchanged = exchange(spec, requestId, signal, traceHeaders);
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         // The exchange rejects too, later: already answered for.
@@ -241,12 +248,14 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
     spec: Attempt<T>,
     requestId: string,
     signal: AttemptAbort,
+    traceHeaders: Record<string, string> | undefined,
   ): Promise<{ result: CircleResult<T>; status: number }> {
     const response = await dispatcher.request({
       origin: origin.origin,
       path: basePath + spec.path,
       method: 'POST',
-      headers: { ...baseHeaders, ...spec.headers, 'x-request-id': requestId },
+      // Trace context first: a subscriber can add headers, never replace the client's own.
+      headers: { ...traceHeaders, ...baseHeaders, ...spec.headers, 'x-request-id': requestId },
       body: spec.body,
       signal,
     });
@@ -310,6 +319,34 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
   async function execute<T>(spec: Attempt<T>, options: CallOptions): Promise<CircleResult<T>> {
     const requestId =
       options.requestId && uuidValidate(options.requestId) ? options.requestId : uuidv4();
+    // Without a subscriber (tracing off) no message is made: one boolean check per call.
+    if (!CIRCLE_CHANNELS.callStart.hasSubscribers) {
+      return executeCall(spec, options, requestId, undefined);
+    }
+    const message: CircleCallMessage = {
+      call: spec.call,
+      requestId,
+      circuitAtStart: breaker.state,
+      attempts: 0,
+    };
+    CIRCLE_CHANNELS.callStart.publish(message);
+    try {
+      return await executeCall(spec, options, requestId, message);
+    } catch (error) {
+      if (isCircleClientError(error)) message.error = error;
+      throw error;
+    } finally {
+      message.circuitAtEnd = breaker.state;
+      CIRCLE_CHANNELS.callEnd.publish(message);
+    }
+  }
+
+  async function executeCall<T>(
+    spec: Attempt<T>,
+    options: CallOptions,
+    requestId: string,
+    traced: CircleCallMessage | undefined,
+  ): Promise<CircleResult<T>> {
     if (options.deadline - now() <= 0) {
       throw new CircleTimeoutError(spec.call, requestId, 'deadline');
     }
@@ -350,9 +387,20 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
         const onCallerAbort = () => controller.abort();
         options.signal?.addEventListener('abort', onCallerAbort, { once: true });
         if (options.signal?.aborted) controller.abort();
+        let attemptMessage: CircleAttemptMessage | undefined;
+        if (traced) {
+          traced.attempts = attempt;
+          attemptMessage = { callMessage: traced, attempt, url: urlOf(spec.path), headers: {} };
+          CIRCLE_CHANNELS.attemptStart.publish(attemptMessage);
+        }
         const started = performance.now();
         try {
-          const { result, status } = await attemptOnce(spec, requestId, controller).finally(() => {
+          const { result, status } = await attemptOnce(
+            spec,
+            requestId,
+            controller,
+            attemptMessage?.headers,
+          ).finally(() => {
             clearTimeout(timer);
             options.signal?.removeEventListener('abort', onCallerAbort);
           });
@@ -365,6 +413,11 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
             circleCode: undefined,
             requestId: result.requestId,
           });
+          if (attemptMessage) {
+            attemptMessage.status = status;
+            attemptMessage.upstreamRequestId = result.requestId;
+            CIRCLE_CHANNELS.attemptEnd.publish(attemptMessage);
+          }
           outcome = 'success';
           return result;
         } catch (raw) {
@@ -381,6 +434,15 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
           const failed = isCircuitFailure(error, options.signal?.aborted === true);
           lastAttemptFailed = failed;
           const delay = retryDelay(error, attempt, options);
+          if (attemptMessage) {
+            attemptMessage.error = error;
+            attemptMessage.status = error instanceof CircleHttpError ? error.status : undefined;
+            attemptMessage.circleCode =
+              error instanceof CircleHttpError ? error.circleCode : undefined;
+            attemptMessage.upstreamRequestId = error.requestId;
+            attemptMessage.retryDelayMs = delay;
+            CIRCLE_CHANNELS.attemptEnd.publish(attemptMessage);
+          }
           if (delay === undefined) {
             outcome = failed ? 'failure' : error instanceof CircleHttpError ? 'neutral' : undefined;
             throw error;

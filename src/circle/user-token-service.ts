@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { v4 as uuidv4 } from 'uuid';
 import type { CallOptions, CircleClient } from './client.js';
+import { CIRCLE_CHANNELS, type RefreshMessage } from './diagnostics.js';
 import { CircleHttpError, isCircleClientError } from './errors.js';
 import { readJwtExpiry } from './jwt.js';
 import type { MintedTokenCache } from './user-token-cache.js';
@@ -138,11 +139,14 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
       );
     let result: Awaited<ReturnType<typeof send>>;
     if (input.user.userToken !== undefined) {
+      publishRefresh({ path: 'userToken', coalesced: false });
       result = await send(input.user.userToken);
     } else {
       const userId = input.user.userId;
+      const cached = (await cache.get(userId))?.userToken;
+      publishRefresh({ path: 'userId', coalesced: false, cacheHit: cached !== undefined });
       // A cached token needs no de-duplication: the loader is for the mint.
-      const minted = (await cache.get(userId))?.userToken ?? (await loader().load(userId));
+      const minted = cached ?? (await loader().load(userId));
       try {
         result = await send(minted);
       } catch (error) {
@@ -191,6 +195,10 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
           const key = coalescingKey(input);
           const pending = inFlightRefreshes.get(key);
           if (pending) {
+            publishRefresh({
+              path: input.user.userId !== undefined ? 'userId' : 'userToken',
+              coalesced: true,
+            });
             options.onCoalesced?.();
             return { ...(await pending), coalesced: true };
           }
@@ -220,6 +228,11 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
 }
 
 export type UserTokenService = ReturnType<typeof createUserTokenService>;
+
+/** Published in the caller's async context, so a subscriber sees the caller's active span. */
+function publishRefresh(message: RefreshMessage): void {
+  if (CIRCLE_CHANNELS.refresh.hasSubscribers) CIRCLE_CHANNELS.refresh.publish(message);
+}
 
 /**
  * Everything that makes two refreshes the same, as one unambiguous string. The entry lives exactly
