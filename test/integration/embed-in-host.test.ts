@@ -15,6 +15,7 @@ import {
   startCircleSimulator,
   useRefreshUserToken,
 } from '../../src/public-api.js';
+import { jwtWith } from '../helpers/api-gateway.js';
 
 /**
  * A platform team's own Yoga server with its own schema and its own context, adding
@@ -69,8 +70,16 @@ describe('refreshUserToken embedded in a host Yoga server', () => {
           logger: createLogger({ write: (line) => logs.push(line) }),
           // The host's session decides who may refresh by userId.
           authorizeUserId: ({ request, userId }) => request.headers.get('x-user') === userId,
-          // Loopback is not exempt here: the device limit applies to this test's calls.
-          security: { rateLimits: { perDevice: { rate: 1, burst: 2 }, exempt: [] } },
+          // Loopback is not exempt here: the device limit applies to this test's calls. The
+          // address's share of Circle's quota is wide (test/security/upstream-fairness covers it),
+          // so the refusals below are the controls each test names.
+          security: {
+            rateLimits: {
+              perDevice: { rate: 1, burst: 2 },
+              upstreamPerAddress: { rate: 100, burst: 100, refusalCost: 0 },
+              exempt: [],
+            },
+          },
         }),
       ],
     });
@@ -197,7 +206,13 @@ describe('refreshUserToken embedded in a host Yoga server', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         query: REFRESH,
-        variables: { input: { user: { userToken: 't' }, deviceId: 'd', refreshToken: 'r' } },
+        variables: {
+          input: {
+            user: { userToken: jwtWith({ exp: 4_000_000_000 }) },
+            deviceId: 'd',
+            refreshToken: 'r',
+          },
+        },
       }),
     });
     const body = (await response.json()) as {
