@@ -70,7 +70,7 @@ describe('startGatewayServer hooks', () => {
     expect(allowed.data).toEqual({
       refreshUserToken: { userToken: expect.any(String), userId: session.userId },
     });
-    // Both limits went through the given store: the address one and the device one.
-    expect(new Set(keys)).toEqual(new Set(['address', 'device']));
+    // Every limit went through the given store: the address, its share of Circle's quota, the device.
+    expect(new Set(keys)).toEqual(new Set(['address', 'upstream', 'device']));
   });
 });

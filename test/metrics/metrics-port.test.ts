@@ -38,7 +38,7 @@ describe('/metrics in production', () => {
       expect(await onApi.text()).not.toContain('gateway_');
     }
     for (let i = 0; i < 2; i += 1) {
-      await post(gateway.graphqlUrl, { query: '{ gateway { version } }' });
+      await post(gateway.graphqlUrl, { query: '{ circleWalletsGateway { version } }' });
     }
     expect(gateway.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const scrape = await fetch(gateway.metricsUrl!);
