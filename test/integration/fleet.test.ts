@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
 import type { SimulatorSession } from '../../src/simulator/state.js';
+import { jwtWith } from '../helpers/api-gateway.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { expectNoSecretIn, readEveryKeyAndValue } from '../shared-state/redis-scan.js';
 import {
@@ -131,8 +132,13 @@ describe('two gateway processes behind one Redis', () => {
     const { answers, refills } = await burst(10, (gateway) =>
       refresh(
         gateway,
-        // Different refresh tokens: identical refreshes would be merged into one call.
-        { userToken: 'not-a-token', deviceId: 'fleet-device-limited', refreshToken: `r-${++sent}` },
+        // Different refresh tokens: identical refreshes would be merged into one call. A
+        // JWT-shaped token (Circle refuses it): one that is not a JWT never reaches the limit.
+        {
+          userToken: jwtWith({ sub: 'fleet', exp: 4_000_000_000 }),
+          deviceId: 'fleet-device-limited',
+          refreshToken: `r-${++sent}`,
+        },
         // Each from its own address: only the device limit applies.
         `198.51.100.${Math.floor(Math.random() * 250) + 1}`,
       ),

@@ -84,9 +84,11 @@ beforeAll(async () => {
   );
 }, 300_000);
 
+// The installed project holds a whole production node_modules: removing it takes a while on a
+// loaded machine.
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, 120_000);
 
 describe('the packed tarball', () => {
   it('ships compiled code, types, maps, the schema and the trusted manifest; no tests or sources', () => {

@@ -80,6 +80,9 @@ describe('no secret in any span', () => {
       RATE_LIMIT_EXEMPT: 'none',
       RATE_LIMIT_DEVICE_RATE: '1',
       RATE_LIMIT_DEVICE_BURST: '3',
+      // Every path runs from loopback: the address's share of Circle's quota would stop most of
+      // them (test/security/upstream-fairness covers that limit).
+      RATE_LIMIT_UPSTREAM_RATE: '0',
       SHUTDOWN_TIMEOUT_MS: '2000',
     });
     gateway = await startGatewayServer(config, {
