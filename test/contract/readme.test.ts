@@ -62,7 +62,7 @@ describe('the documentation pages', () => {
   it.each(pages)('%s links only to files that exist', (page) => {
     const text = readFileSync(new URL(page, root), 'utf8');
     const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)]
-      .map((match) => match[1].split('#')[0])
+      .map((match) => match[1]?.split('#')[0] ?? '')
       .filter((target) => target !== '' && !/^[a-z]+:/.test(target));
     const missing = targets.filter((target) => !existsSync(new URL(target, new URL(page, root))));
     expect(missing).toEqual([]);
