@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     config = readConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n\nThe README lists every setting.\n`);
+      process.stderr.write(`${error.message}\n\ndocs/settings.md lists every setting.\n`);
       process.exit(1);
     }
     throw error;

@@ -18,7 +18,7 @@ const MARKERS = /<!-- settings:start -->\n[\s\S]*?<!-- settings:end -->/;
 
 // `npm run docs:settings` rewrites the README's table in place.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const readme = new URL('../README.md', import.meta.url);
+  const readme = new URL('../docs/settings.md', import.meta.url);
   const text = readFileSync(readme, 'utf8');
   const table = renderSettingsTable();
   writeFileSync(

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GATEWAY_ERROR_CODES } from '../../src/schema/errors.js';
 import { renderSettingsTable } from '../../src/settings-table.js';
@@ -6,14 +6,28 @@ import { renderSettingsTable } from '../../src/settings-table.js';
 // Table cells compared without their padding, so a Markdown formatter may align them.
 const squeeze = (text: string) => text.replace(/ *\| */g, '|').replace(/\|-+/g, '|-');
 const readme = squeeze(readFileSync(new URL('../../README.md', import.meta.url), 'utf8'));
+const settingsPage = squeeze(
+  readFileSync(new URL('../../docs/settings.md', import.meta.url), 'utf8'),
+);
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   scripts: Record<string, string>;
 };
 
-describe('the README', () => {
+describe('docs/settings.md', () => {
   it('lists every setting the code reads, with its default', () => {
-    const section = readme.match(/<!-- settings:start -->\n([\s\S]*?)\n<!-- settings:end -->/)?.[1];
+    const section = settingsPage.match(
+      /<!-- settings:start -->\n([\s\S]*?)\n<!-- settings:end -->/,
+    )?.[1];
     expect(section).toBe(squeeze(renderSettingsTable()));
+  });
+});
+
+describe('the README', () => {
+  it('is a front door: short, with the settings on their own page', () => {
+    expect(
+      Buffer.byteLength(readFileSync(new URL('../../README.md', import.meta.url))),
+    ).toBeLessThan(16 * 1024);
+    expect(readme).toContain('(docs/settings.md)');
   });
 
   it('names the two commands that exist', () => {
@@ -38,5 +52,19 @@ describe('the README', () => {
       'utf8',
     );
     expect(raw).toContain(example.trim());
+  });
+});
+
+describe('the documentation pages', () => {
+  const root = new URL('../../', import.meta.url);
+  const pages = ['README.md', ...readdirSync(new URL('docs/', root)).map((name) => `docs/${name}`)];
+
+  it.each(pages)('%s links only to files that exist', (page) => {
+    const text = readFileSync(new URL(page, root), 'utf8');
+    const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+      .map((match) => match[1]?.split('#')[0] ?? '')
+      .filter((target) => target !== '' && !/^[a-z]+:/.test(target));
+    const missing = targets.filter((target) => !existsSync(new URL(target, new URL(page, root))));
+    expect(missing).toEqual([]);
   });
 });
