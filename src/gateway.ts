@@ -1,21 +1,34 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ExecutionResult, GraphQLError } from 'graphql';
+import { type DocumentNode, type ExecutionResult, GraphQLError } from 'graphql';
 import {
   createYoga,
   type GraphiQLOptions,
+  type MaskError,
   maskError,
   type Plugin,
   type YogaServerInstance,
 } from 'graphql-yoga';
 import { validate as isUuid, v4 as uuidv4 } from 'uuid';
-import { useAcceptCheck } from './accept-check-plugin.js';
+import { negotiateMediaType, useAcceptCheck } from './accept-check-plugin.js';
 import type { CircleClient } from './circle/client.js';
 import { UserTokenCache } from './circle/user-token-cache.js';
 import { createUserTokenService, type RefreshInput } from './circle/user-token-service.js';
-import { normalizeResult, useErrorCodes } from './error-codes-plugin.js';
-import { createFastPath, useFastPathLearning } from './fast-path.js';
+import { createDocumentCache, type DocumentCacheOptions } from './document-cache.js';
+import { normalizeResult } from './error-codes-plugin.js';
+import { createFastPath, nodeHeaderSource, writeAnswer } from './fast-path.js';
+import projectManifest from './generated/persisted-documents.json' with { type: 'json' };
+import { createGraphQLRoute, useOneGraphQLPath } from './graphql-path.js';
 import { createLogger, type Logger } from './logger.js';
-import { type Metrics, useMetrics, useMetricsEndpoint } from './metrics.js';
+import { type Metrics, useMetricsEndpoint } from './metrics.js';
+import {
+  type ResultStep,
+  runParamSteps,
+  runResultSteps,
+  useParamSteps,
+  useResultSteps,
+} from './pipeline-steps.js';
+import { findFastPathBlocker, mirrored } from './plugin-guard.js';
+import { createResponseHeaders, useResponseHeaders } from './response-headers.js';
 import type { GatewayContext } from './schema/context.js';
 import { schema } from './schema/index.js';
 import { hideFieldSuggestions } from './security/field-suggestions.js';
@@ -24,7 +37,8 @@ import {
   type RefreshCaller,
   type SecurityOptions,
 } from './security/gateway-security.js';
-import { GatewayRefusal, refusalResponse } from './security/refusal.js';
+import { GatewayRefusal, refusalParts, refusalResponse } from './security/refusal.js';
+import { apiSecurityHeaders } from './security/security-headers.js';
 import type { AuthorizeUserId } from './security/user-id-authorization.js';
 import { getSubgraph } from './subgraph-builder.js';
 import { VERSION } from './version.js';
@@ -101,12 +115,27 @@ export interface GatewayOptions {
    */
   authorizeUserId?: AuthorizeUserId;
   /**
-   * Serve JSON POSTs of documents Yoga has already validated straight from node:http
-   * (`handleNodeRequest`, src/fast-path.ts), with the same controls and the same answers; `false`
-   * sends every request through Yoga.
+   * Serve JSON POSTs straight from node:http (`handleNodeRequest`, src/fast-path.ts): Yoga's
+   * envelop without its Fetch-API layer, with the same controls and the same answers. `false`
+   * sends every request through Yoga. A plugin with HTTP-level hooks the fast path does not
+   * mirror turns it off whatever this says.
    * @default true
    */
   fastPath?: boolean;
+  /**
+   * Extra Yoga/envelop plugins (auth, tracing, usage reporting), after the gateway's own. They
+   * run on every request whichever path serves it: execution-level hooks (onParse, onValidate,
+   * onContextBuilding, onExecute) run on the fast path too; a plugin with an HTTP-level hook
+   * (onRequest, onRequestParse, onParams, onExecutionResult, onResultProcess, onResponse) turns
+   * the fast path off, with one log line naming it.
+   * @default []
+   */
+  plugins?: Plugin<Record<string, unknown>>[];
+  /**
+   * The bound of Yoga's parse cache (parsed documents by query text), by bytes of text.
+   * @default { maxBytes: 1048576, maxDocumentBytes: 16384 }
+   */
+  documentCache?: DocumentCacheOptions;
   now?: () => number;
 }
 
@@ -118,8 +147,10 @@ export interface Gateway {
    * for everything else.
    */
   handleNodeRequest(req: IncomingMessage, res: ServerResponse): void;
-  /** The fast path's counters (zero when it is off). */
-  fastPathStats(): { documents: number; served: number };
+  /** Requests the fast path served (zero when it is off), and whether it is on. */
+  fastPathStats(): { served: number; enabled: boolean };
+  /** Text bytes and entries in the bounded part of the parse cache, and the pinned entries. */
+  documentCacheStats(): { bytes: number; entries: number; pinned: number };
   /** Stop taking new GraphQL requests (503) and report not ready; in-flight ones finish. */
   drain(): void;
   readonly draining: boolean;
@@ -141,9 +172,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   if (!Number.isFinite(mutationDeadlineMs) || mutationDeadlineMs <= 0) {
     throw new RangeError('mutationDeadlineMs must be a positive number');
   }
-  const graphqlEndpoint = options.graphqlEndpoint ?? '/graphql';
+  const route = createGraphQLRoute(options.graphqlEndpoint ?? '/graphql');
+  const graphqlEndpoint = route.endpoint;
   const security = createGatewaySecurity(options.security ?? {}, {
-    graphqlEndpoint,
+    isGraphQL: route.isGraphQL,
     authorizeUserId: options.authorizeUserId,
     logger,
     now,
@@ -225,8 +257,65 @@ export function createGateway(options: GatewayOptions): Gateway {
     null,
     2,
   );
-  const fastPathOn = options.fastPath ?? true;
   const executableSchema = options.subgraph ? getSubgraph().schema : schema;
+  const graphiqlOptions =
+    graphiql === false
+      ? false
+      : {
+          title: 'Circle wallets gateway',
+          defaultTabs: [{ query: EXAMPLE_MUTATION, variables: exampleVariables }],
+          // GraphiQL 5 leaves the first default tab's variables editor empty
+          // (graphql/graphiql#3392); its initial variables fill it. Yoga's renderer passes
+          // `variables` through, but Yoga's GraphiQLOptions type does not declare it.
+          ...{ variables: exampleVariables },
+        };
+  // The one masking function: Yoga's maskedErrors and the fast path's thrown errors.
+  // Never attach the original error, whatever NODE_ENV says: it may hold a token.
+  const maskErrors: MaskError = (error, message) => maskError(error, message, false);
+  const documents = createDocumentCache<DocumentNode>(options.documentCache);
+  const parseErrors = createDocumentCache<Error>(options.documentCache);
+  const metrics = options.metrics;
+  // The result steps, in order, for both transports.
+  const resultSteps: ResultStep[] = [
+    ...(security.hidesFieldSuggestions ? [hideFieldSuggestions] : []),
+    normalizeResult,
+    // After normalizeResult: counts the codes clients see.
+    ...(metrics
+      ? [
+          (result: ExecutionResult) => {
+            metrics.countResult(result);
+            return result;
+          },
+        ]
+      : []),
+  ];
+  const responseHeaders = createResponseHeaders({
+    apiHeaders: apiSecurityHeaders({ hstsMaxAgeSeconds: options.security?.hstsMaxAgeSeconds }),
+    cors: security.cors,
+  });
+  const ownPlugins: Plugin[] = [
+    // First: no other path answers GraphQL, so every control below holds on the one that does.
+    mirrored(useOneGraphQLPath(route, ['/health', '/ready', '/metrics'])),
+    // Before useDrain, so a draining instance still answers scrapes. Never the GraphQL path.
+    ...(metrics
+      ? [mirrored(useMetricsEndpoint(metrics, { upstreamStatus: () => options.client.status() }))]
+      : []),
+    // The fast path passes every request to Yoga while draining.
+    mirrored(useDrain(() => draining)),
+    mirrored(
+      useReadiness(
+        () => draining,
+        () => options.client.status(),
+      ),
+    ),
+    ...security.plugins,
+    // The fast path serves only what negotiateMediaType answers with JSON; the rest comes here.
+    mirrored(useAcceptCheck(route)),
+    useParamSteps(security.paramSteps),
+    useResponseHeaders(responseHeaders, requestIdOf),
+    useResultSteps(resultSteps),
+  ];
+  const extraPlugins = options.plugins ?? [];
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema: executableSchema,
     graphqlEndpoint,
@@ -236,84 +325,112 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxRequestBodySize: false,
     batching: false,
     logging: yogaLogger(logger),
-    maskedErrors: {
-      // Never attach the original error, whatever NODE_ENV says: it may hold a token.
-      maskError: (error, message) => maskError(error, message, false),
-    },
+    maskedErrors: { maskError: maskErrors },
+    parserAndValidationCache: { documentCache: documents, errorCache: parseErrors },
     // Wrapped so the page's inline script gets its own CSP hash.
     renderGraphiQL: security.renderGraphiQL(renderGraphiQLOnDemand),
     cors: security.cors,
+    // Yoga would render GraphiQL on any path ending in the endpoint: only on the endpoint.
     graphiql:
-      graphiql === false
+      graphiqlOptions === false
         ? false
-        : {
-            title: 'Circle wallets gateway',
-            defaultTabs: [{ query: EXAMPLE_MUTATION, variables: exampleVariables }],
-            // GraphiQL 5 leaves the first default tab's variables editor empty
-            // (graphql/graphiql#3392); its initial variables fill it. Yoga's renderer passes
-            // `variables` through, but Yoga's GraphiQLOptions type does not declare it.
-            ...{ variables: exampleVariables },
-          },
-    context: ({ request }): GatewayContext =>
-      createContext(requestIdOf(request), {
-        address: security.addressOf(request),
+        : (request) => route.isGraphQL(new URL(request.url).pathname) && graphiqlOptions,
+    // The one context factory, for both transports (the fast path runs it through envelop).
+    context: (initial): GatewayContext => {
+      const request = (initial as { request: Request }).request;
+      return createContext(requestIdOf(request), {
+        address: security.addressOf(initial),
         request: () => request,
-      }),
-    plugins: [
-      // Before useDrain, so a draining instance still answers scrapes.
-      ...(options.metrics
-        ? [useMetricsEndpoint(options.metrics, { upstreamStatus: () => options.client.status() })]
-        : []),
-      useDrain(() => draining),
-      useReadiness(
-        () => draining,
-        () => options.client.status(),
-      ),
-      ...security.plugins,
-      // Yoga's execute hands the fast path the documents it has validated.
-      ...(fastPathOn ? [useFastPathLearning() as Plugin] : []),
-      useAcceptCheck(graphqlEndpoint),
-      useResponseHeaders(requestIdOf),
-      useErrorCodes(),
-      // After useErrorCodes: counts the codes clients see.
-      ...(options.metrics ? [useMetrics(options.metrics)] : []),
-    ],
+      });
+    },
+    plugins: [...ownPlugins, ...extraPlugins],
   });
 
-  let fastPath: ReturnType<typeof createFastPath> | undefined;
-  if (fastPathOn) {
-    // Yoga's onResultProcess steps, in the order of its plugin list.
-    const metrics = options.metrics;
-    const processResult = (result: ExecutionResult): ExecutionResult => {
-      let processed = security.hidesFieldSuggestions ? hideFieldSuggestions(result) : result;
-      processed = normalizeResult(processed);
-      metrics?.countResult(processed);
-      return processed;
-    };
-    fastPath = createFastPath({
-      schema: executableSchema,
-      graphqlEndpoint,
-      yoga,
-      isDraining: () => draining,
-      maxBodyBytes: security.maxBodyBytes,
-      requestIdFor,
-      nodeAddress: security.nodeAddress,
-      checkAddress: security.checkAddress,
-      createContext,
-      processResult,
-      corsHeaders: security.corsHeaders,
-      responseHeaders: { ...security.apiHeaders, 'cache-control': 'no-store' },
-      logger,
+  // The project's own operations (or the trusted manifest) are parsed and validated through
+  // envelop now, and kept for good: no client traffic can evict them.
+  const manifest: Readonly<Record<string, string>> = security.manifest ?? projectManifest;
+  for (const text of new Set(Object.values(manifest))) {
+    documents.pin(text);
+    try {
+      const enveloped = yoga.getEnveloped({});
+      enveloped.validate(enveloped.schema, enveloped.parse(text));
+    } catch {
+      // A plugin that needs a request to parse: the document is parsed on its first request.
+    }
+  }
+
+  const blocker = findFastPathBlocker([...ownPlugins, ...extraPlugins]);
+  if (blocker && (options.fastPath ?? true)) {
+    logger.warn('fast path off: a plugin hooks the HTTP layer the fast path does not mirror', {
+      plugin: blocker.name,
+      hooks: blocker.hooks.join(','),
     });
   }
-  const handleNodeRequest = fastPath
-    ? fastPath.handle
-    : (req: IncomingMessage, res: ServerResponse) => void yoga(req, res);
+  const fastPath =
+    (options.fastPath ?? true) && !blocker
+      ? createFastPath({
+          yoga,
+          isDraining: () => draining,
+          maxBodyBytes: security.maxBodyBytes,
+          resolveParams:
+            security.paramSteps.length > 0 ? runParamSteps(security.paramSteps) : undefined,
+          acceptsDocumentId: security.acceptsDocumentId,
+          processResult: runResultSteps(resultSteps),
+          maskError: maskErrors,
+          responseHeaders,
+          requestIdFor,
+          negotiate: negotiateMediaType,
+          logger,
+        })
+      : undefined;
+
+  /** The one refusal writer for node:http: the same parts and headers Yoga's path sends. */
+  const writeRefusal = (req: IncomingMessage, res: ServerResponse, refusal: GatewayRefusal) => {
+    const parts = refusalParts(refusal);
+    const id = requestIdFor(nodeHeaderSource(req).headers.get('x-request-id'));
+    writeAnswer(
+      res,
+      parts.status,
+      { ...parts.headers, ...responseHeaders(nodeHeaderSource(req), id) },
+      parts.body,
+    );
+  };
+  const dispatch = (req: IncomingMessage, res: ServerResponse) => {
+    if (!fastPath?.handle(req, res)) void yoga(req, res);
+  };
+  const onGateError = (res: ServerResponse) => (error: unknown) => {
+    logger.error('unexpected error', {
+      errorName: error instanceof Error ? error.name : 'unknown',
+    });
+    if (!res.headersSent) res.writeHead(500).end();
+  };
+
+  /**
+   * The front door: the peer address is read first (before a reset can hide it), the address
+   * limit is charged once for either path, then the fast path or Yoga.
+   */
+  const handleNodeRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const address = security.nodeAddress(req);
+    if (!route.isGraphQLTarget(req.url)) {
+      dispatch(req, res);
+      return;
+    }
+    const verdict = security.admit(req, address, req.headers['x-forwarded-for'] !== undefined);
+    if (verdict instanceof Promise) {
+      verdict
+        .then((refusal) => (refusal ? writeRefusal(req, res, refusal) : dispatch(req, res)))
+        .catch(onGateError(res));
+      return;
+    }
+    if (verdict) writeRefusal(req, res, verdict);
+    else dispatch(req, res);
+  };
 
   return {
     yoga,
     handleNodeRequest,
-    fastPathStats: () => fastPath?.stats() ?? { documents: 0, served: 0 },
+    fastPathStats: () => ({ served: fastPath?.stats().served ?? 0, enabled: !!fastPath }),
+    documentCacheStats: () => documents.stats(),
     drain() {
       draining = true;
     },
@@ -392,18 +509,6 @@ function useReadiness(
           },
         ),
       );
-    },
-  };
-}
-
-function useResponseHeaders(requestIdOf: (request: Request) => string): Plugin {
-  return {
-    onResponse({ request, response }) {
-      const type = response.headers.get('content-type') ?? '';
-      if (type.startsWith('text/html')) return;
-      // Results may carry user tokens: no cache anywhere may keep them.
-      response.headers.set('cache-control', 'no-store');
-      response.headers.set('x-request-id', requestIdOf(request));
     },
   };
 }

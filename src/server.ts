@@ -7,6 +7,7 @@ import { createGateway, type Gateway } from './gateway.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { resolveToggle, securityOptionsFromConfig } from './security/from-config.js';
+import { capturePeerAddresses } from './security/peer-address.js';
 import { type RunningSimulator, startCircleSimulator } from './simulator/index.js';
 
 /** The API key the gateway uses with its embedded simulator: well-formed, and good for nothing else. */
@@ -132,6 +133,8 @@ export async function startGatewayServer(
     });
     gateway.handleNodeRequest(req, res);
   });
+  // Before a client can reset the connection and hide its address from the rate limits.
+  capturePeerAddresses(server);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
