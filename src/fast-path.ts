@@ -7,6 +7,7 @@ import {
   processRegularResult,
   type YogaServerInstance,
 } from 'graphql-yoga';
+import type { GraphQLRoute } from './graphql-path.js';
 import type { Logger } from './logger.js';
 import type { GatewayContext } from './schema/context.js';
 import { withoutStackTrace } from './stack-traces.js';
@@ -34,6 +35,8 @@ import { withoutStackTrace } from './stack-traces.js';
  */
 export interface FastPathOptions {
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
+  /** The one GraphQL path: the fast path serves nothing else. */
+  route: GraphQLRoute;
   isDraining(): boolean;
   maxBodyBytes: number;
   /**
@@ -206,7 +209,7 @@ export function createFastPath(options: FastPathOptions) {
 
   /** The answer's media type when the fast path may serve this request, else undefined. */
   const servable = (req: IncomingMessage): string | undefined => {
-    if (req.method !== 'POST') return undefined;
+    if (req.method !== 'POST' || !options.route.isGraphQLTarget(req.url)) return undefined;
     const headers = req.headers;
     if (headers['transfer-encoding'] !== undefined) return undefined;
     if (!isJsonContentType(headers['content-type'])) return undefined;

@@ -370,6 +370,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     (options.fastPath ?? true) && !blocker
       ? createFastPath({
           yoga,
+          route,
           isDraining: () => draining,
           maxBodyBytes: security.maxBodyBytes,
           resolveParams:

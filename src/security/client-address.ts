@@ -118,7 +118,7 @@ export function createForwardedAddressResolver(options: ClientAddressOptions = {
 }
 
 /** What the address of a request needs of node:http's request: its socket and its headers. */
-interface NodeRequestLike {
+export interface NodeRequestLike {
   socket?: Socket | null;
   headers: Record<string, string | string[] | undefined>;
 }
