@@ -130,7 +130,7 @@ export interface GatewayOptions {
    * the fast path off, with one log line naming it.
    * @default []
    */
-  plugins?: Plugin<Record<string, unknown>>[];
+  plugins?: Plugin[];
   /**
    * The bound of Yoga's parse cache (parsed documents by query text), by bytes of text.
    * @default { maxBytes: 1048576, maxDocumentBytes: 16384 }

@@ -161,7 +161,12 @@ describe('plugins given to createGateway', () => {
   for (const hook of ['onRequest', 'onParams', 'onResultProcess', 'onResponse'] as const) {
     it(`with an HTTP-level hook (${hook}) turn the fast path off: every request is Yoga's`, async () => {
       let calls = 0;
-      const http = { name: `use-${hook}`, [hook]: () => void (calls += 1) } as Plugin;
+      const http = {
+        name: `use-${hook}`,
+        [hook]: () => {
+          calls += 1;
+        },
+      } as Plugin;
       const api = await listen({ plugins: [http] });
       api.onRefresh(TOKENS);
       await post(api.url, {}, refreshBody());
