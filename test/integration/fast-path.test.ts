@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
@@ -567,5 +568,97 @@ describe('the fast path with an authorizeUserId hook', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('the fast path in production with trusted documents', () => {
+  let upstream: RunningSimulator;
+  let yoga: Gateway;
+  let fast: Gateway;
+  const manifest = Object.entries(
+    JSON.parse(readFileSync('src/generated/persisted-documents.json', 'utf8')) as Record<
+      string,
+      string
+    >,
+  );
+  const idOf = (operation: string) => manifest.find(([, text]) => text.includes(operation))![0];
+
+  beforeAll(async () => {
+    upstream = await startCircleSimulator({ fast: true });
+    const env = {
+      ...SHARED_ENV,
+      CIRCLE_BASE_URL: upstream.url,
+      NODE_ENV: 'production',
+      TRUSTED_DOCUMENTS: 'true',
+      CORS_ORIGINS: APP_ORIGIN,
+    };
+    yoga = await startTestGateway({ ...env, FAST_PATH: 'false' });
+    fast = await startTestGateway(env);
+  });
+  afterAll(async () => {
+    await fast?.close();
+    await yoga?.close();
+    await upstream?.close();
+  });
+
+  const send = async (headers: Record<string, string>, body: string, served: boolean) => {
+    const before = fast.gateway.fastPathStats().served;
+    const withId = { ...JSON_TYPE, 'x-request-id': randomUUID(), ...headers };
+    const a = await post(yoga.graphqlUrl, withId, body);
+    const b = await post(fast.graphqlUrl, withId, body);
+    expect(fast.gateway.fastPathStats().served, body).toBe(before + (served ? 1 : 0));
+    expect(b, body).toEqual(a);
+    return b;
+  };
+
+  it('serves documentId requests on the fast path, with an Authorization header too', async () => {
+    const s = await upstream.simulator.createSession();
+    const refresh = await send(
+      { authorization: 'Bearer host-session', origin: APP_ORIGIN },
+      JSON.stringify({
+        documentId: idOf('RefreshUserToken'),
+        variables: {
+          input: {
+            user: { userToken: s.userToken },
+            deviceId: s.deviceId,
+            refreshToken: s.refreshToken,
+            idempotencyKey: randomUUID(),
+          },
+        },
+      }),
+      true,
+    );
+    expect(refresh.status).toBe(200);
+    expect(JSON.parse(refresh.body).data.refreshUserToken.userToken).toBeTypeOf('string');
+    const info = await send({}, JSON.stringify({ documentId: idOf('GatewayInfo') }), true);
+    expect(JSON.parse(info.body).data.gateway.simulated).toBe(false);
+  });
+
+  it('refuses what is not in the manifest as Yoga does', async () => {
+    // [body, served by the fast path, status]
+    const cases: Array<[string, boolean, number]> = [
+      [JSON.stringify({ documentId: 'sha256:0000' }), true, 400],
+      [JSON.stringify({ query: '{ gateway { version } }' }), true, 400],
+      [JSON.stringify({ query: '{ __schema { types { name } } }' }), true, 400],
+      [JSON.stringify({ documentId: 42 }), false, 400],
+      // The stored text runs, whatever text came with the id.
+      [JSON.stringify({ documentId: idOf('GatewayInfo'), query: '{ __typename }' }), false, 200],
+      [
+        JSON.stringify({ extensions: { persistedQuery: { sha256Hash: idOf('GatewayInfo') } } }),
+        false,
+        200,
+      ],
+    ];
+    for (const [body, served, status] of cases) {
+      const answer = await send({}, body, served);
+      expect(answer.status, body).toBe(status);
+    }
+  });
+
+  it('passes requests to Yoga while draining, and both answer 503 alike', async () => {
+    yoga.gateway.drain();
+    fast.gateway.drain();
+    const answer = await send({}, JSON.stringify({ documentId: idOf('GatewayInfo') }), false);
+    expect(answer.status).toBe(503);
   });
 });
