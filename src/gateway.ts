@@ -27,7 +27,12 @@ import {
   useParamSteps,
   useResultSteps,
 } from './pipeline-steps.js';
-import { findFastPathBlocker, mirrored } from './plugin-guard.js';
+import {
+  END_OF_GATEWAY_PLUGINS,
+  findFastPathBlocker,
+  mirrored,
+  pluginsAsBuilt,
+} from './plugin-guard.js';
 import { createResponseHeaders, useResponseHeaders } from './response-headers.js';
 import type { GatewayContext } from './schema/context.js';
 import { schema } from './schema/index.js';
@@ -343,7 +348,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         request: () => request,
       });
     },
-    plugins: [...ownPlugins, ...extraPlugins],
+    plugins: [...ownPlugins, ...extraPlugins, END_OF_GATEWAY_PLUGINS],
   });
 
   // The project's own operations (or the trusted manifest) are parsed and validated through
@@ -359,7 +364,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
 
-  const blocker = findFastPathBlocker([...ownPlugins, ...extraPlugins]);
+  // Every plugin the gateway was given, and every plugin those added at init.
+  const blocker = findFastPathBlocker(pluginsAsBuilt(yoga, [...ownPlugins, ...extraPlugins]));
   if (blocker && (options.fastPath ?? true)) {
     logger.warn('fast path off: a plugin hooks the HTTP layer the fast path does not mirror', {
       plugin: blocker.name,

@@ -65,3 +65,27 @@ export function findFastPathBlocker(plugins: readonly PluginEntry[]): FastPathBl
   }
   return undefined;
 }
+
+/**
+ * The end of a plugin list, so the plugins added at init can be found: envelop splices a plugin's
+ * `addPlugin` children right after it, so every child of a listed plugin sits before this mark,
+ * and Yoga's own trailing plugins after it.
+ */
+export const END_OF_GATEWAY_PLUGINS: Plugin = mirrored({});
+
+/**
+ * The plugins envelop ended up with, from the first of `given` to END_OF_GATEWAY_PLUGINS: the
+ * given ones and every plugin they added at init (which a scan of `given` alone would miss).
+ */
+export function pluginsAsBuilt(
+  yoga: unknown,
+  given: readonly PluginEntry[],
+): readonly PluginEntry[] {
+  // Yoga keeps envelop's list (after init) as `plugins`.
+  const built = (yoga as { plugins?: PluginEntry[] }).plugins;
+  const first = given.find((plugin) => plugin && typeof plugin === 'object');
+  if (!built || !first) return given;
+  const start = built.indexOf(first);
+  const end = built.indexOf(END_OF_GATEWAY_PLUGINS);
+  return start < 0 || end < start ? given : built.slice(start, end);
+}

@@ -181,6 +181,25 @@ describe('plugins given to createGateway', () => {
   }
 });
 
+describe('a plugin that adds an HTTP-level plugin at init', () => {
+  it('turns the fast path off too', async () => {
+    let calls = 0;
+    const parent: Plugin = {
+      onPluginInit({ addPlugin }) {
+        addPlugin({
+          onResponse: () => {
+            calls += 1;
+          },
+        });
+      },
+    };
+    const api = await listen({ plugins: [parent] });
+    await post(api.url, {}, INFO);
+    expect(api.gateway.fastPathStats()).toEqual({ served: 0, enabled: false });
+    expect(calls).toBe(1);
+  });
+});
+
 describe('one GraphQL path (issue 11, item 1)', () => {
   for (const path of ['/graphql/', '//graphql', '/x/graphql', '/metrics/graphql', '/graphql/x']) {
     it(`answers 404 on ${path}, with no upstream call`, async () => {
