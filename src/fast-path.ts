@@ -72,6 +72,9 @@ export interface GraphQLParams {
   extensions?: Record<string, unknown> | null;
 }
 
+/** On the fast path's initial context: the request id, already decided from the node request. */
+export const REQUEST_ID = Symbol('request id');
+
 const PARAM_KEYS = new Set(['query', 'variables', 'operationName', 'extensions', 'documentId']);
 
 /** The parameters of a body the fast path serves, or undefined (Yoga answers it). */
@@ -241,7 +244,7 @@ export function createFastPath(options: FastPathOptions) {
 
   /** Yoga's processRequest over the gateway's envelop, for one request. */
   const run = async (
-    context: Record<string, unknown>,
+    context: Record<string | symbol, unknown>,
     given: GraphQLParams,
   ): Promise<ExecutionResult> => {
     try {
@@ -286,8 +289,20 @@ export function createFastPath(options: FastPathOptions) {
       return;
     }
     // What Yoga's plugins see of the request: a Fetch Request, as on Yoga's path.
-    const request = new yoga.fetchAPI.Request(`http://localhost${req.url}`, fetchInit(req, body));
-    const context: Record<string, unknown> = { req, res, request };
+    const requestId = options.requestIdFor(headerOf(req, 'x-request-id'));
+    // What Yoga's plugins see of the request: a Fetch Request, as on Yoga's path, built the first
+    // time a plugin (or an authorizeUserId hook) reads it; the gateway's own context needs only
+    // the request id and the node:http request.
+    let request: Request | undefined;
+    const context: Record<string | symbol, unknown> = { req, res, [REQUEST_ID]: requestId };
+    Object.defineProperty(context, 'request', {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        request ??= new yoga.fetchAPI.Request(`http://localhost${req.url}`, fetchInit(req, body));
+        return request;
+      },
+    });
     let result = await run(context, params);
     served += 1;
     result = options.processResult(result);
@@ -295,11 +310,10 @@ export function createFastPath(options: FastPathOptions) {
     const answer = withoutStackTrace(
       () => processRegularResult(result, CAPTURE, mediaType) as unknown as CapturedResponse,
     );
-    const requestId = options.requestIdFor(headerOf(req, 'x-request-id'));
     writeAnswer(
       res,
       answer.init.status,
-      { ...answer.init.headers, ...options.responseHeaders(request, requestId) },
+      { ...answer.init.headers, ...options.responseHeaders(nodeHeaderSource(req), requestId) },
       answer.body,
     );
   };

@@ -15,7 +15,7 @@ import { UserTokenCache } from './circle/user-token-cache.js';
 import { createUserTokenService, type RefreshInput } from './circle/user-token-service.js';
 import { createDocumentCache, type DocumentCacheOptions } from './document-cache.js';
 import { normalizeResult } from './error-codes-plugin.js';
-import { createFastPath, nodeHeaderSource, writeAnswer } from './fast-path.js';
+import { createFastPath, nodeHeaderSource, REQUEST_ID, writeAnswer } from './fast-path.js';
 import projectManifest from './generated/persisted-documents.json' with { type: 'json' };
 import { createGraphQLRoute, useOneGraphQLPath } from './graphql-path.js';
 import { createLogger, type Logger } from './logger.js';
@@ -342,10 +342,11 @@ export function createGateway(options: GatewayOptions): Gateway {
         : (request) => route.isGraphQL(new URL(request.url).pathname) && graphiqlOptions,
     // The one context factory, for both transports (the fast path runs it through envelop).
     context: (initial): GatewayContext => {
-      const request = (initial as { request: Request }).request;
-      return createContext(requestIdOf(request), {
+      const given = initial as { request: Request; [REQUEST_ID]?: string };
+      return createContext(given[REQUEST_ID] ?? requestIdOf(given.request), {
         address: security.addressOf(initial),
-        request: () => request,
+        // Read only when an authorizeUserId hook asks (the fast path builds it lazily).
+        request: () => given.request,
       });
     },
     plugins: [...ownPlugins, ...extraPlugins, END_OF_GATEWAY_PLUGINS],
