@@ -1,3 +1,5 @@
+// The composition root of one gateway (Yoga, its plugins in order, the fast path, the front
+// door): long because it wires every part, and nothing else reads the options.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DocumentNode, type ExecutionResult, GraphQLError } from 'graphql';
 import {
@@ -15,7 +17,8 @@ import { UserTokenCache } from './circle/user-token-cache.js';
 import { createUserTokenService, type RefreshInput } from './circle/user-token-service.js';
 import { createDocumentCache, type DocumentCacheOptions } from './document-cache.js';
 import { normalizeResult } from './error-codes-plugin.js';
-import { createFastPath, nodeHeaderSource, REQUEST_ID, writeAnswer } from './fast-path.js';
+import { createFastPath, REQUEST_ID } from './fast-path.js';
+import { createFrontDoor } from './front-door.js';
 import projectManifest from './generated/persisted-documents.json' with { type: 'json' };
 import { createGraphQLRoute, useOneGraphQLPath } from './graphql-path.js';
 import { createLogger, type Logger } from './logger.js';
@@ -42,7 +45,7 @@ import {
   type RefreshCaller,
   type SecurityOptions,
 } from './security/gateway-security.js';
-import { GatewayRefusal, refusalParts, refusalResponse } from './security/refusal.js';
+import { GatewayRefusal, refusalResponse } from './security/refusal.js';
 import { apiSecurityHeaders } from './security/security-headers.js';
 import type { AuthorizeUserId } from './security/user-id-authorization.js';
 import { getSubgraph } from './subgraph-builder.js';
@@ -392,47 +395,16 @@ export function createGateway(options: GatewayOptions): Gateway {
         })
       : undefined;
 
-  /** The one refusal writer for node:http: the same parts and headers Yoga's path sends. */
-  const writeRefusal = (req: IncomingMessage, res: ServerResponse, refusal: GatewayRefusal) => {
-    const parts = refusalParts(refusal);
-    const id = requestIdFor(nodeHeaderSource(req).headers.get('x-request-id'));
-    writeAnswer(
-      res,
-      parts.status,
-      { ...parts.headers, ...responseHeaders(nodeHeaderSource(req), id) },
-      parts.body,
-    );
-  };
-  const dispatch = (req: IncomingMessage, res: ServerResponse) => {
-    if (!fastPath?.handle(req, res)) void yoga(req, res);
-  };
-  const onGateError = (res: ServerResponse) => (error: unknown) => {
-    logger.error('unexpected error', {
-      errorName: error instanceof Error ? error.name : 'unknown',
-    });
-    if (!res.headersSent) res.writeHead(500).end();
-  };
-
-  /**
-   * The front door: the peer address is read first (before a reset can hide it), the address
-   * limit is charged once for either path, then the fast path or Yoga.
-   */
-  const handleNodeRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const address = security.nodeAddress(req);
-    if (!route.isGraphQLTarget(req.url)) {
-      dispatch(req, res);
-      return;
-    }
-    const verdict = security.admit(req, address, req.headers['x-forwarded-for'] !== undefined);
-    if (verdict instanceof Promise) {
-      verdict
-        .then((refusal) => (refusal ? writeRefusal(req, res, refusal) : dispatch(req, res)))
-        .catch(onGateError(res));
-      return;
-    }
-    if (verdict) writeRefusal(req, res, verdict);
-    else dispatch(req, res);
-  };
+  const handleNodeRequest = createFrontDoor({
+    route,
+    nodeAddress: security.nodeAddress,
+    admit: security.admit,
+    fastPath: fastPath?.handle,
+    yoga,
+    responseHeaders,
+    requestIdFor,
+    logger,
+  });
 
   return {
     yoga,
