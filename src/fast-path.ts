@@ -164,6 +164,29 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
+/**
+ * A POST Request that is built on first use: `method` and `url` answer without it; anything else
+ * (headers, body, clone, …) is the real Request's, and `instanceof Request` holds.
+ */
+function lazyRequest(RequestClass: typeof Request, url: string, init: () => RequestInit): Request {
+  let real: Request | undefined;
+  const materialize = () => {
+    real ??= new RequestClass(url, init());
+    return real;
+  };
+  return new Proxy({} as Request, {
+    get(_target, property) {
+      if (property === 'method') return 'POST';
+      if (property === 'url') return url;
+      const target = materialize();
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    has: (_target, property) => Reflect.has(materialize(), property),
+    getPrototypeOf: () => RequestClass.prototype,
+  });
+}
+
 /** The headers of a node:http request as the response-header function reads them. */
 export const nodeHeaderSource = (req: IncomingMessage): HeaderSource => ({
   method: req.method ?? 'GET',
@@ -290,19 +313,17 @@ export function createFastPath(options: FastPathOptions) {
     }
     // What Yoga's plugins see of the request: a Fetch Request, as on Yoga's path.
     const requestId = options.requestIdFor(headerOf(req, 'x-request-id'));
-    // What Yoga's plugins see of the request: a Fetch Request, as on Yoga's path, built the first
-    // time a plugin (or an authorizeUserId hook) reads it; the gateway's own context needs only
-    // the request id and the node:http request.
-    let request: Request | undefined;
-    const context: Record<string | symbol, unknown> = { req, res, [REQUEST_ID]: requestId };
-    Object.defineProperty(context, 'request', {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        request ??= new yoga.fetchAPI.Request(`http://localhost${req.url}`, fetchInit(req, body));
-        return request;
-      },
-    });
+    // What Yoga's plugins see of the request: a Fetch Request, as on Yoga's path. Yoga's own
+    // parse hook reads its method on every request; the whole Request (headers, body) is built
+    // only when something reads more than method and url.
+    const url = `http://localhost${req.url}`;
+    const request = lazyRequest(yoga.fetchAPI.Request, url, () => fetchInit(req, body));
+    const context: Record<string | symbol, unknown> = {
+      req,
+      res,
+      request,
+      [REQUEST_ID]: requestId,
+    };
     let result = await run(context, params);
     served += 1;
     result = options.processResult(result);
