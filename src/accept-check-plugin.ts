@@ -1,44 +1,75 @@
 import type { Plugin } from 'graphql-yoga';
+import type { GraphQLRoute } from './graphql-path.js';
 import { GatewayRefusal, refusalResponse } from './security/refusal.js';
 
-// What Yoga can answer a GraphQL request with (single results and streams).
-const SERVABLE = new Set([
-  'application/graphql-response+json',
-  'application/json',
-  'multipart/mixed',
-  'text/event-stream',
-  'application/*',
-  '*/*',
-]);
+/**
+ * Yoga's result processors for a single result, in the order Yoga tries them (graphql-yoga
+ * `useResultProcessors`: server-sent events, multipart, then the regular JSON answer).
+ */
+const PROCESSORS: ReadonlyArray<readonly string[]> = [
+  ['text/event-stream'],
+  ['multipart/mixed'],
+  ['application/graphql-response+json', 'application/json'],
+];
+
+/**
+ * The media type Yoga answers a single (mutation or query) result with for this Accept header, or
+ * undefined when it would answer 406. This is Yoga's own negotiation, written out because Yoga
+ * does not export it and makes it only after execution: the Accept types in reverse order, a
+ * `charset` other than utf-8 drops a type, `q` is ignored, and the last match wins.
+ * test/unit/accept-negotiation.test.ts compares it with Yoga's answers over a matrix of values.
+ */
+export function negotiateMediaType(accept: string | null | undefined): string | undefined {
+  const asked: string[] = [];
+  for (const part of (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',')) {
+    const [mediaType, ...params] = part.split(';');
+    if (mediaType === undefined) continue;
+    const charset = params.find((param) => param.includes('charset=')) ?? 'charset=utf-8';
+    if (charset !== 'charset=utf-8') continue;
+    asked.push(mediaType);
+  }
+  asked.reverse();
+  let chosen: string | undefined;
+  for (const produced of PROCESSORS) {
+    for (const wanted of asked) {
+      const [wantedType, wantedSubtype] = wanted.split('/');
+      for (const mediaType of produced) {
+        const [type, subtype] = mediaType.split('/');
+        if (
+          (wantedType === '*' || wantedType === type) &&
+          (wantedSubtype === '*' || wantedSubtype === subtype)
+        ) {
+          chosen = mediaType;
+        }
+      }
+    }
+  }
+  return chosen;
+}
 
 /** Whether an Accept header names at least one type the gateway can answer with. */
-export function acceptsGraphQLResponse(accept: string | null): boolean {
-  if (!accept) return true;
-  for (const part of accept.split(',')) {
-    const [type, ...params] = part.split(';');
-    const mediaType = type?.trim().toLowerCase() ?? '';
-    if (!SERVABLE.has(mediaType)) continue;
-    const excluded = params.some((param) => /^\s*q\s*=\s*0(\.0*)?\s*$/i.test(param));
-    if (!excluded) return true;
-  }
-  return false;
+export function acceptsGraphQLResponse(accept: string | null | undefined): boolean {
+  return negotiateMediaType(accept) !== undefined;
 }
+
+/** The refusal of an Accept the gateway cannot answer (the one both paths send). */
+export const notAcceptable = () =>
+  new GatewayRefusal(
+    'Not Acceptable: send Accept: application/graphql-response+json or application/json.',
+    { code: 'BAD_USER_INPUT', reason: 'NOT_ACCEPTABLE', status: 406 },
+  );
 
 /**
  * Refuses a POST whose Accept the gateway cannot answer before it runs: Yoga would otherwise
  * execute the mutation (and Circle rotate the refresh token) and then answer an empty 406, so the
  * caller would lose the new tokens.
  */
-export function useAcceptCheck(graphqlEndpoint: string): Plugin {
+export function useAcceptCheck(route: GraphQLRoute): Plugin {
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
-      if (request.method !== 'POST' || url.pathname !== graphqlEndpoint) return;
+      if (request.method !== 'POST' || !route.isGraphQL(url.pathname)) return;
       if (acceptsGraphQLResponse(request.headers.get('accept'))) return;
-      const refusal = new GatewayRefusal(
-        'Not Acceptable: send Accept: application/graphql-response+json or application/json.',
-        { code: 'BAD_USER_INPUT', reason: 'NOT_ACCEPTABLE', status: 406 },
-      );
-      endResponse(refusalResponse(refusal, fetchAPI.Response));
+      endResponse(refusalResponse(notAcceptable(), fetchAPI.Response));
     },
   };
 }

@@ -1,5 +1,4 @@
 import { type ExecutionResult, GraphQLError } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
 import { withoutInputValues } from './input-echo.js';
 import { GATEWAY_ERROR_CODES, isRetryableCode } from './schema/errors.js';
 
@@ -56,19 +55,4 @@ function normalize(error: GraphQLError): GraphQLError {
 export function normalizeResult(result: ExecutionResult): ExecutionResult {
   if (!result.errors?.some(needsWork)) return result;
   return { ...result, errors: result.errors.map(normalize) };
-}
-
-/**
- * Every error a client sees carries a code from the contract and `retryable`, only allow-listed
- * extensions, and no input value quoted in a message (they hold tokens; see src/input-echo.ts).
- */
-export function useErrorCodes(): Plugin {
-  return {
-    onResultProcess({ result, setResult }) {
-      if (Array.isArray(result)) setResult(result.map(normalizeResult));
-      else if (result && typeof result === 'object' && 'errors' in result) {
-        setResult(normalizeResult(result as ExecutionResult));
-      }
-    },
-  };
 }

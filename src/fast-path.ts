@@ -1,124 +1,95 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import {
-  type DocumentNode,
-  type ExecutionResult,
-  execute,
-  type GraphQLError,
-  GraphQLError as GraphQLErrorClass,
-  type GraphQLSchema,
-} from 'graphql';
-import { maskError, processRegularResult } from 'graphql-yoga';
+  createGraphQLError,
+  isAsyncIterable,
+  type MaskError,
+  processRegularResult,
+  type YogaServerInstance,
+} from 'graphql-yoga';
+import type { GraphQLRoute } from './graphql-path.js';
 import type { Logger } from './logger.js';
 import type { GatewayContext } from './schema/context.js';
-import { isRetryableCode } from './schema/errors.js';
-import type { RefreshCaller } from './security/gateway-security.js';
-import { ADDRESS_GATE_PASSED, type MaybeRefusal } from './security/rate-limit.js';
-import { refusalParts } from './security/refusal.js';
 import { withoutStackTrace } from './stack-traces.js';
 
 /**
- * The gateway's fast path: a JSON POST of a document Yoga has already accepted is served straight
- * from node:http, without Yoga's Fetch-API objects (Request, Headers, Response, body streams) and
- * its per-request plugin pipeline, which cost more CPU than the whole upstream call.
+ * The fast path: a second transport for Yoga's one GraphQL pipeline, as
+ * `@graphql-yoga/plugin-graphql-sse` is another. A JSON POST to the endpoint is read straight from
+ * node:http, without Yoga's Fetch-API layer (Request parsing, body streams, Response, and the
+ * per-request HTTP hooks), and its GraphQL work goes through Yoga's envelop:
+ * `yoga.getEnveloped(context)` parses and validates (Yoga's bounded cache, every onParse and
+ * onValidate plugin: document limits, introspection switch), builds the context with Yoga's
+ * `context` option and every onContextBuilding plugin, and executes with every onExecute plugin and
+ * Yoga's masking. So an execution-level plugin runs whichever path serves a request.
  *
- * What it serves, and nothing else (everything else goes to Yoga, untouched):
- * - `POST <endpoint>` with `Content-Type: application/json`, a Content-Length within the body
- *   limit, an `Accept` from a short list whose answer is known (preflights and GETs are Yoga's);
- * - a body `{ query, variables?, operationName?, extensions?: {} | null }` whose query text (and
- *   operation name) Yoga has executed before in this process.
+ * What the fast path does not run is Yoga's HTTP-level hooks (onRequest, onRequestParse, onParams,
+ * onExecutionResult, onResultProcess, onResponse). The gateway's own ones are mirrored here by the
+ * same functions (address limit and Accept check in the front door, body limit by Content-Length,
+ * trusted documents by `resolveParams`, the result steps, the response headers); a plugin with
+ * any other HTTP-level hook turns the fast path off at construction (src/plugin-guard.ts).
  *
- * "Executed before" is the whole validation story: a document reaches Yoga's execute only after
- * every document-level control passed (token limit, trusted documents, parse, validation with the
- * depth/alias/directive/cost/refresh-count rules and the introspection switch), and none of them
- * depends on anything but the document text and the gateway's fixed settings. A first request is
- * served by Yoga with its body already read; when Yoga executes it, the fast path remembers the
- * parsed document (bounded, see `maxDocuments`).
- *
- * The controls that depend on the request run here exactly as in Yoga, through the same
- * functions: the per-address rate limit (before the body is read), the body limit (by
- * Content-Length), the Accept check, the device limit and userId policy (in the context, as in
- * Yoga), error masking, contract codes, field-suggestion hiding, metrics, the security and
- * no-store headers, the CORS headers of an allowed origin and the request id. Status, headers and
- * body match Yoga's (test/integration/fast-path.test.ts compares both paths over a corpus of
- * requests and two fuzzers).
+ * What it serves (everything else goes to Yoga, untouched or with the body already read):
+ * `POST <endpoint>` with the Content-Type Yoga's JSON parser takes, a Content-Length within the
+ * body limit, an Accept Yoga answers with a JSON type, and a body
+ * `{ query | documentId, variables?, operationName?, extensions?: {} | null }`.
  */
 export interface FastPathOptions {
-  schema: GraphQLSchema;
-  graphqlEndpoint: string;
-  /** Yoga's node handler and its fetch, for everything the fast path does not serve. */
-  yoga: {
-    (req: IncomingMessage, res: ServerResponse): unknown;
-    fetch(input: string, init: RequestInit, serverContext: object): Response | Promise<Response>;
-  };
+  yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
+  /** The one GraphQL path: the fast path serves nothing else. */
+  route: GraphQLRoute;
   isDraining(): boolean;
   maxBodyBytes: number;
-  requestIdFor(header: string | undefined): string;
-  nodeAddress(peer: string | undefined, forwardedFor: string | undefined): string | undefined;
-  checkAddress(address: string | undefined, forwarded: boolean): MaybeRefusal;
-  createContext(requestId: string, caller: RefreshCaller): GatewayContext;
-  /** The result steps of Yoga's onResultProcess plugins, in their order. */
+  /**
+   * What Yoga's onParams hooks of the gateway do to the parameters (trusted documents): the
+   * parameters to run, or a thrown refusal. Undefined: none.
+   */
+  resolveParams?: (params: GraphQLParams) => GraphQLParams;
+  /** Whether `documentId` is a parameter the gateway takes (trusted-documents mode). */
+  acceptsDocumentId: boolean;
+  /** The result steps, in order: the same list Yoga's onResultProcess runs. */
   processResult(result: ExecutionResult): ExecutionResult;
-  /** CORS headers for a request from `origin` (undefined: not an allowed origin, none). */
-  corsHeaders(origin: string): Record<string, string> | undefined;
-  /** Headers of every API response (security headers, cache-control), less the request id. */
-  responseHeaders: Readonly<Record<string, string>>;
+  /** Yoga's `maskedErrors.maskError`: the one masking function. */
+  maskError: MaskError;
+  /** Every header of an API response but content type and length (the one header function). */
+  responseHeaders(request: HeaderSource, requestId: string): Record<string, string>;
+  requestIdFor(header: string | undefined): string;
+  /** The media type Yoga answers a single result with for this Accept (undefined: 406). */
+  negotiate(accept: string | undefined): string | undefined;
   logger: Logger;
-  /**
-   * Documents remembered (distinct query text + operation name); past it the least recently used
-   * goes. A client sends a handful.
-   * @default 256
-   */
-  maxDocuments?: number;
-  /**
-   * Longest query text remembered, in characters; longer documents are always served by Yoga.
-   * @default 16384
-   */
-  maxDocumentLength?: number;
 }
 
-/** Set on Yoga's server context: Yoga's execute hands the validated document to it. */
-export const LEARN_DOCUMENT = Symbol('fast path: learn document');
-export type LearnDocument = (document: DocumentNode) => void;
-
-// The Accept values whose answer is known without Yoga's negotiation, lower-cased without
-// spaces, and the media type Yoga answers a single result with for each (checked against Yoga
-// by the comparison test). Anything else, parameters included, goes to Yoga.
-const ACCEPT: ReadonlyMap<string, 'application/json' | 'application/graphql-response+json'> =
-  new Map([
-    ['', 'application/json'],
-    ['*/*', 'application/json'],
-    ['application/json', 'application/json'],
-    ['application/json,*/*', 'application/json'],
-    ['application/json,text/plain,*/*', 'application/json'],
-    ['application/graphql-response+json', 'application/graphql-response+json'],
-    ['application/graphql-response+json,application/json', 'application/graphql-response+json'],
-    [
-      'application/graphql-response+json,application/json,multipart/mixed',
-      'application/graphql-response+json',
-    ],
-  ]);
-
-const JSON_CONTENT_TYPES = new Set([
-  'application/json',
-  'application/json; charset=utf-8',
-  'application/json;charset=utf-8',
-]);
-
-const PARAM_KEYS = new Set(['query', 'variables', 'operationName', 'extensions']);
-
-interface Params {
-  query: string;
-  variables: Record<string, unknown> | null | undefined;
-  operationName: string | null | undefined;
+/** What the response headers need of a request. */
+export interface HeaderSource {
+  method: string;
+  headers: { get(name: string): string | null };
 }
+
+export interface GraphQLParams {
+  query?: string;
+  documentId?: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+  extensions?: Record<string, unknown> | null;
+}
+
+/** On the fast path's initial context: the request id, already decided from the node request. */
+export const REQUEST_ID = Symbol('request id');
+
+const PARAM_KEYS = new Set(['query', 'variables', 'operationName', 'extensions', 'documentId']);
 
 /** The parameters of a body the fast path serves, or undefined (Yoga answers it). */
-function paramsOf(body: unknown): Params | undefined {
+function paramsOf(body: unknown, acceptsDocumentId: boolean): GraphQLParams | undefined {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const given = body as Record<string, unknown>;
   for (const key in given) if (!PARAM_KEYS.has(key)) return undefined;
-  const { query, variables, operationName, extensions } = given;
-  if (typeof query !== 'string') return undefined;
+  const { query, variables, operationName, extensions, documentId } = given;
+  if (documentId !== undefined) {
+    if (!acceptsDocumentId || typeof documentId !== 'string' || query !== undefined) {
+      return undefined;
+    }
+  } else if (typeof query !== 'string') {
+    return undefined;
+  }
   if (
     variables !== undefined &&
     variables !== null &&
@@ -134,27 +105,21 @@ function paramsOf(body: unknown): Params | undefined {
     if (typeof extensions !== 'object' || Array.isArray(extensions)) return undefined;
     for (const _ in extensions) return undefined;
   }
-  return {
-    query,
-    variables: variables as Params['variables'],
-    operationName: operationName as Params['operationName'],
-  };
+  return given as GraphQLParams;
 }
 
-const keyOf = (params: Params) =>
-  params.operationName == null ? params.query : `${params.operationName}\n${params.query}`;
-
-/** As Yoga's executor marks an error that prevented execution: HTTP 400. */
-function asBadRequest(error: GraphQLError): GraphQLError {
-  const http = error.extensions.http as Record<string, unknown> | undefined;
-  return new GraphQLErrorClass(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: { ...error.extensions, http: { ...http, status: 400 } },
-  });
+/**
+ * Whether Yoga's JSON request parser takes this Content-Type: the first of a list, exactly
+ * `application/json` or `application/graphql+json`, or either followed by parameters. Case
+ * matters, as in Yoga: `Application/JSON` is 415 on both paths.
+ */
+export function isJsonContentType(value: string | undefined): boolean {
+  const type = value?.split(',')[0];
+  if (!type) return false;
+  for (const expected of ['application/json', 'application/graphql+json']) {
+    if (type === expected || type.startsWith(`${expected};`)) return true;
+  }
+  return false;
 }
 
 /** What processRegularResult builds, caught instead of a Fetch Response. */
@@ -168,19 +133,8 @@ const CAPTURE = { Response: CapturedResponse } as unknown as Parameters<
   typeof processRegularResult
 >[1];
 
-/**
- * The Yoga plugin that hands the documents Yoga executes to the fast path that passed the request
- * on (it puts the learner on the server context; other requests carry none).
- */
-export const useFastPathLearning = () => ({
-  onExecute({ args }: { args: { contextValue: unknown; document: DocumentNode } }) {
-    const learn = (args.contextValue as Record<symbol, unknown> | undefined)?.[LEARN_DOCUMENT];
-    if (typeof learn === 'function') (learn as LearnDocument)(args.document);
-  },
-});
-
 /** A node:http request as Fetch's RequestInit, with its body already read: headers as sent. */
-function fetchInit(req: IncomingMessage, body: Buffer): RequestInit {
+export function fetchInit(req: IncomingMessage, body: Buffer): RequestInit {
   const headers: Array<[string, string]> = [];
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.push([raw[i]!, raw[i + 1]!]);
@@ -210,196 +164,216 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-export function createFastPath(options: FastPathOptions) {
-  const maxDocuments = options.maxDocuments ?? 256;
-  const maxDocumentLength = options.maxDocumentLength ?? 16_384;
-  const documents = new Map<string, DocumentNode>();
-  let served = 0;
-  const { schema, graphqlEndpoint, yoga, logger } = options;
+/**
+ * A POST Request that is built on first use: `method` and `url` answer without it; anything else
+ * (headers, body, clone, …) is the real Request's, and `instanceof Request` holds.
+ */
+function lazyRequest(RequestClass: typeof Request, url: string, init: () => RequestInit): Request {
+  let real: Request | undefined;
+  const materialize = () => {
+    real ??= new RequestClass(url, init());
+    return real;
+  };
+  return new Proxy({} as Request, {
+    get(_target, property) {
+      if (property === 'method') return 'POST';
+      if (property === 'url') return url;
+      const target = materialize();
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    has: (_target, property) => Reflect.has(materialize(), property),
+    getPrototypeOf: () => RequestClass.prototype,
+  });
+}
 
-  const remember = (key: string, document: DocumentNode) => {
-    documents.delete(key);
-    documents.set(key, document);
-    if (documents.size > maxDocuments) {
-      documents.delete(documents.keys().next().value as string);
+/** The headers of a node:http request as the response-header function reads them. */
+export const nodeHeaderSource = (req: IncomingMessage): HeaderSource => ({
+  method: req.method ?? 'GET',
+  headers: { get: (name) => headerOf(req, name.toLowerCase()) ?? null },
+});
+
+/** Writes a status, headers and body to a node:http response, with its content length. */
+export function writeAnswer(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: string | Uint8Array,
+): void {
+  const flat: string[] = [];
+  for (const name in headers) {
+    if (name !== 'content-length') flat.push(name, headers[name]!);
+  }
+  flat.push(
+    'content-length',
+    String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
+  );
+  res.writeHead(status, flat);
+  res.end(body);
+}
+
+export function createFastPath(options: FastPathOptions) {
+  let served = 0;
+  const { yoga, logger } = options;
+  const maskedErrors = { maskError: options.maskError, errorMessage: 'Unexpected error.' };
+
+  /** As Yoga's handleError with the gateway's masking: what a thrown error becomes. */
+  const handleError = (error: unknown): GraphQLError[] => {
+    if (error instanceof AggregateError) return error.errors.flatMap(handleError);
+    const masked = maskedErrors.maskError(error, maskedErrors.errorMessage, false);
+    if (masked !== error) {
+      logger.error('unexpected error', {
+        errorName: error instanceof Error ? error.name : typeof error,
+      });
     }
+    return [
+      masked instanceof GraphQLError
+        ? masked
+        : createGraphQLError((masked as Error).message, { originalError: masked as Error }),
+    ];
   };
 
   /** The answer's media type when the fast path may serve this request, else undefined. */
   const servable = (req: IncomingMessage): string | undefined => {
-    if (req.method !== 'POST' || req.url !== graphqlEndpoint) return undefined;
+    if (req.method !== 'POST' || !options.route.isGraphQLTarget(req.url)) return undefined;
     const headers = req.headers;
     if (headers['transfer-encoding'] !== undefined) return undefined;
-    const type = headers['content-type'];
-    if (type === undefined || !JSON_CONTENT_TYPES.has(type.toLowerCase())) return undefined;
+    if (!isJsonContentType(headers['content-type'])) return undefined;
     const length = headers['content-length'];
     if (length === undefined || !/^\d{1,9}$/.test(length)) return undefined;
     const bytes = Number(length);
     if (bytes === 0 || bytes > options.maxBodyBytes) return undefined;
     if (options.isDraining()) return undefined;
-    const accept = headers.accept;
-    return ACCEPT.get(accept === undefined ? '' : accept.replace(/\s/g, '').toLowerCase());
-  };
-
-  // writeHead's flat [name, value, …] form: no header object to build and copy per response.
-  const fixedHeaders = Object.entries(options.responseHeaders).flat();
-  const send = (
-    res: ServerResponse,
-    status: number,
-    headers: Record<string, string>,
-    body: string,
-    requestId: string,
-  ) => {
-    const flat: string[] = [];
-    for (const name in headers) flat.push(name, headers[name]!);
-    flat.push('content-length', String(Buffer.byteLength(body)), ...fixedHeaders);
-    flat.push('x-request-id', requestId);
-    const origin = res.req.headers.origin;
-    if (origin !== undefined) {
-      const cors = options.corsHeaders(origin);
-      for (const name in cors) flat.push(name, cors[name]!);
-    }
-    res.writeHead(status, flat);
-    res.end(body);
+    const mediaType = options.negotiate(headers.accept);
+    // Server-sent events and multipart answers, and a 406, are Yoga's to give.
+    return mediaType === 'application/json' || mediaType === 'application/graphql-response+json'
+      ? mediaType
+      : undefined;
   };
 
   /** Yoga answers, with the body already read. */
-  const delegate = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: Buffer,
-    learnAs: string | undefined,
-  ) => {
-    const serverContext: Record<string | symbol, unknown> = {
+  const delegate = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const response = await yoga.fetch(`http://localhost${req.url}`, fetchInit(req, body), {
       req,
       res,
-      [ADDRESS_GATE_PASSED]: true,
-    };
-    if (learnAs !== undefined && learnAs.length <= maxDocumentLength) {
-      serverContext[LEARN_DOCUMENT] = ((document) => remember(learnAs, document)) as LearnDocument;
-    }
-    const response = await yoga.fetch(
-      `http://localhost${req.url}`,
-      fetchInit(req, body),
-      serverContext,
-    );
-    const answer = Buffer.from(await response.arrayBuffer());
+    });
+    const answer = new Uint8Array(await response.arrayBuffer());
     const out: Record<string, string> = {};
     response.headers.forEach((value, name) => {
       out[name] = value;
     });
-    out['content-length'] = String(answer.length);
-    res.writeHead(response.status, out);
-    res.end(answer);
+    writeAnswer(res, response.status, out, answer);
+  };
+
+  /** Yoga's processRequest over the gateway's envelop, for one request. */
+  const run = async (
+    context: Record<string | symbol, unknown>,
+    given: GraphQLParams,
+  ): Promise<ExecutionResult> => {
+    try {
+      const params = options.resolveParams ? options.resolveParams(given) : given;
+      context.params = params;
+      const enveloped = yoga.getEnveloped(context);
+      const document = enveloped.parse(params.query as string);
+      const errors = enveloped.validate(enveloped.schema, document);
+      if (errors.length > 0) return { errors };
+      const contextValue = await enveloped.contextFactory();
+      const operation = getOperationAST(document, params.operationName);
+      const executeFn =
+        operation?.operation === 'subscription' ? enveloped.subscribe : enveloped.execute;
+      const result = await executeFn({
+        schema: enveloped.schema,
+        document,
+        contextValue,
+        variableValues: params.variables ?? undefined,
+        operationName: params.operationName ?? undefined,
+      });
+      if (isAsyncIterable(result)) {
+        // This schema has no subscriptions, @defer or @stream: a stream here is a bug.
+        throw new Error('The fast path cannot serve a stream.');
+      }
+      return result as ExecutionResult;
+    } catch (error) {
+      return { errors: handleError(error) };
+    }
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse, mediaType: string) => {
-    const forwardedFor = headerOf(req, 'x-forwarded-for');
-    const address = options.nodeAddress(req.socket.remoteAddress, forwardedFor);
-    const verdict = options.checkAddress(address, forwardedFor !== undefined);
-    const refusal = verdict instanceof Promise ? await verdict : verdict;
-    if (refusal) {
-      const parts = refusalParts(refusal);
-      send(
-        res,
-        parts.status,
-        parts.headers,
-        parts.body,
-        options.requestIdFor(headerOf(req, 'x-request-id')),
-      );
-      return;
-    }
     const body = await readBody(req);
     if (body === undefined) return;
-    let params: Params | undefined;
+    let params: GraphQLParams | undefined;
     try {
-      params = paramsOf(JSON.parse(body.toString('utf8')));
+      params = paramsOf(JSON.parse(body.toString('utf8')), options.acceptsDocumentId);
     } catch {
       params = undefined;
     }
-    const key = params ? keyOf(params) : undefined;
-    const document = key === undefined ? undefined : documents.get(key);
-    if (!params || !document) {
-      await delegate(req, res, body, key);
+    if (!params) {
+      await delegate(req, res, body);
       return;
     }
-
+    // What Yoga's plugins see of the request: a Fetch Request, as on Yoga's path.
     const requestId = options.requestIdFor(headerOf(req, 'x-request-id'));
-    let request: Request | undefined;
-    const context = options.createContext(requestId, {
-      address,
-      // Only an authorizeUserId hook asks for it.
-      request: () => {
-        request ??= new Request(`http://localhost${req.url}`, fetchInit(req, body));
-        return request;
-      },
-    });
-    let result = (await execute({
-      schema,
-      document,
-      variableValues: params.variables ?? undefined,
-      operationName: params.operationName ?? undefined,
-      contextValue: context,
-    })) as ExecutionResult;
-    if (result.errors && !('data' in result)) {
-      // No execution at all (variables, operation name): Yoga's executor answers these 400.
-      result = { errors: result.errors.map(asBadRequest) };
-    }
-    if (result.errors) {
-      // As Yoga's maskedErrors: anything not raised as a GraphQLError is "Unexpected error.".
-      result = {
-        ...result,
-        errors: result.errors.map(
-          (error) => maskError(error, 'Unexpected error.', false) as GraphQLError,
-        ),
-      };
-    }
+    // What Yoga's plugins see of the request: a Fetch Request, as on Yoga's path. Yoga's own
+    // parse hook reads its method on every request; the whole Request (headers, body) is built
+    // only when something reads more than method and url.
+    const url = `http://localhost${req.url}`;
+    const request = lazyRequest(yoga.fetchAPI.Request, url, () => fetchInit(req, body));
+    const context: Record<string | symbol, unknown> = {
+      req,
+      res,
+      request,
+      [REQUEST_ID]: requestId,
+    };
+    let result = await run(context, params);
     served += 1;
     result = options.processResult(result);
     // Yoga's serializer copies every error once more: copies that are never thrown need no stack.
     const answer = withoutStackTrace(
       () => processRegularResult(result, CAPTURE, mediaType) as unknown as CapturedResponse,
     );
-    send(res, answer.init.status, answer.init.headers, answer.body, requestId);
+    writeAnswer(
+      res,
+      answer.init.status,
+      { ...answer.init.headers, ...options.responseHeaders(nodeHeaderSource(req), requestId) },
+      answer.body,
+    );
   };
 
   return {
-    /** Serves a node:http request: on the fast path when it qualifies, else through Yoga. */
-    handle(req: IncomingMessage, res: ServerResponse): void {
+    /**
+     * Serves a node:http request on the fast path when it qualifies and returns true; false: the
+     * caller hands it to Yoga untouched.
+     */
+    handle(req: IncomingMessage, res: ServerResponse): boolean {
       const mediaType = servable(req);
-      if (mediaType === undefined) {
-        void yoga(req, res);
-        return;
-      }
+      if (mediaType === undefined) return false;
       serve(req, res, mediaType).catch((error: unknown) => {
-        logger.error('unexpected error', {
-          errorName: error instanceof Error ? error.name : typeof error,
-        });
-        if (!res.headersSent) {
-          send(
+        const [masked] = handleError(error);
+        if (!res.headersSent && masked) {
+          const result = options.processResult({ errors: [masked] });
+          const answer = processRegularResult(
+            result,
+            CAPTURE,
+            mediaType,
+          ) as unknown as CapturedResponse;
+          const requestId = options.requestIdFor(headerOf(req, 'x-request-id'));
+          writeAnswer(
             res,
-            500,
-            { 'content-type': 'application/json; charset=utf-8' },
-            JSON.stringify({
-              errors: [
-                {
-                  message: 'Unexpected error.',
-                  extensions: {
-                    code: 'INTERNAL_SERVER_ERROR',
-                    retryable: isRetryableCode('INTERNAL_SERVER_ERROR'),
-                  },
-                },
-              ],
-            }),
-            options.requestIdFor(headerOf(req, 'x-request-id')),
+            answer.init.status,
+            {
+              ...answer.init.headers,
+              ...options.responseHeaders(nodeHeaderSource(req), requestId),
+            },
+            answer.body,
           );
         } else {
           res.destroy();
         }
       });
+      return true;
     },
-    /** Documents remembered now, and requests served without Yoga so far. */
-    stats: () => ({ documents: documents.size, served }),
+    /** Requests served without Yoga's HTTP layer so far. */
+    stats: () => ({ served }),
   };
 }
 

@@ -1,20 +1,47 @@
+// The composition root of one gateway (Yoga, its plugins in order, the fast path, the front
+// door): long because it wires every part, and nothing else reads the options.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ExecutionResult, GraphQLError } from 'graphql';
-import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { useAcceptCheck } from './accept-check-plugin.js';
+import { type DocumentNode, type ExecutionResult, GraphQLError } from 'graphql';
+import {
+  createYoga,
+  type MaskError,
+  maskError,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
+import { negotiateMediaType, useAcceptCheck } from './accept-check-plugin.js';
 import type { CircleClient } from './circle/client.js';
 import type { MintedTokenCache } from './circle/user-token-cache.js';
-import { normalizeResult, useErrorCodes } from './error-codes-plugin.js';
-import { createFastPath, useFastPathLearning } from './fast-path.js';
-import { createGraphiQLPage, isGraphiQLAsset } from './graphiql-page.js';
+import { createDocumentCache, type DocumentCacheOptions } from './document-cache.js';
+import { normalizeResult } from './error-codes-plugin.js';
+import { createFastPath, REQUEST_ID } from './fast-path.js';
+import { createFrontDoor } from './front-door.js';
+import projectManifest from './generated/persisted-documents.json' with { type: 'json' };
+import { createGraphiQLPage, GRAPHIQL_ASSETS_PATH } from './graphiql-page.js';
+import { createGraphQLRoute, useOneGraphQLPath } from './graphql-path.js';
 import { createLogger, type Logger } from './logger.js';
-import { type Metrics, useMetrics, useMetricsEndpoint } from './metrics.js';
+import { type Metrics, useMetricsEndpoint } from './metrics.js';
+import {
+  type ResultStep,
+  runParamSteps,
+  runResultSteps,
+  useParamSteps,
+  useResultSteps,
+} from './pipeline-steps.js';
+import {
+  END_OF_GATEWAY_PLUGINS,
+  findFastPathBlocker,
+  mirrored,
+  pluginsAsBuilt,
+} from './plugin-guard.js';
 import { createRefreshContextFactory, requestIdFor } from './refresh-context.js';
+import { createResponseHeaders, useResponseHeaders } from './response-headers.js';
 import type { GatewayContext } from './schema/context.js';
 import { schema } from './schema/index.js';
 import { hideFieldSuggestions } from './security/field-suggestions.js';
 import { createGatewaySecurity, type SecurityOptions } from './security/gateway-security.js';
 import { GatewayRefusal, refusalResponse } from './security/refusal.js';
+import { apiSecurityHeaders } from './security/security-headers.js';
 import type { AuthorizeUserId } from './security/user-id-authorization.js';
 import type { SharedState } from './shared-state/create-shared-state.js';
 import { getSubgraph } from './subgraph-builder.js';
@@ -106,9 +133,10 @@ export interface GatewayOptions {
    */
   authorizeUserId?: AuthorizeUserId;
   /**
-   * Serve JSON POSTs of documents Yoga has already validated straight from node:http
-   * (`handleNodeRequest`, src/fast-path.ts), with the same controls and the same answers; `false`
-   * sends every request through Yoga.
+   * Serve JSON POSTs straight from node:http (`handleNodeRequest`, src/fast-path.ts): Yoga's
+   * envelop without its Fetch-API layer, with the same controls and the same answers. `false`
+   * sends every request through Yoga. A plugin with HTTP-level hooks the fast path does not
+   * mirror turns it off whatever this says.
    * @default true
    */
   fastPath?: boolean;
@@ -119,6 +147,20 @@ export interface GatewayOptions {
    * @default undefined (no spans, nothing of the SDK loaded)
    */
   tracing?: Tracing;
+  /**
+   * Extra Yoga/envelop plugins (auth, tracing, usage reporting), after the gateway's own. They
+   * run on every request whichever path serves it: execution-level hooks (onParse, onValidate,
+   * onContextBuilding, onExecute) run on the fast path too; a plugin with an HTTP-level hook
+   * (onRequest, onRequestParse, onParams, onExecutionResult, onResultProcess, onResponse) turns
+   * the fast path off, with one log line naming it.
+   * @default []
+   */
+  plugins?: Plugin[];
+  /**
+   * The bound of Yoga's parse cache (parsed documents by query text), by bytes of text.
+   * @default { maxBytes: 1048576, maxDocumentBytes: 16384 }
+   */
+  documentCache?: DocumentCacheOptions;
   now?: () => number;
 }
 
@@ -130,8 +172,10 @@ export interface Gateway {
    * for everything else.
    */
   handleNodeRequest(req: IncomingMessage, res: ServerResponse): void;
-  /** The fast path's counters (zero when it is off). */
-  fastPathStats(): { documents: number; served: number };
+  /** Requests the fast path served (zero when it is off), and whether it is on. */
+  fastPathStats(): { served: number; enabled: boolean };
+  /** Text bytes and entries in the bounded part of the parse cache, and the pinned entries. */
+  documentCacheStats(): { bytes: number; entries: number; pinned: number };
   /**
    * Report not ready (GET /ready 503) but keep serving: the load balancer's cue to stop sending
    * new requests before `drain()` refuses them.
@@ -154,14 +198,16 @@ const PLACEHOLDER_VARIABLES = {
 export function createGateway(options: GatewayOptions): Gateway {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createLogger();
-  const graphqlEndpoint = options.graphqlEndpoint ?? '/graphql';
+  const route = createGraphQLRoute(options.graphqlEndpoint ?? '/graphql');
+  const graphqlEndpoint = route.endpoint;
   const security = createGatewaySecurity(options.security ?? {}, {
-    graphqlEndpoint,
+    isGraphQL: route.isGraphQL,
     authorizeUserId: options.authorizeUserId,
     logger,
     now,
   });
-  // What resolvers see, for Yoga's requests and the fast path's alike.
+  // What resolvers see, for Yoga's requests and the fast path's alike (and a host's Yoga, through
+  // useRefreshUserToken): one factory, src/refresh-context.ts.
   const createContext = createRefreshContextFactory({
     client: options.client,
     logger,
@@ -199,9 +245,78 @@ export function createGateway(options: GatewayOptions): Gateway {
     null,
     2,
   );
-  const fastPathOn = options.fastPath ?? true;
   const graphiqlPage = createGraphiQLPage();
   const executableSchema = options.subgraph ? getSubgraph().schema : schema;
+  const graphiqlOptions =
+    graphiql === false
+      ? false
+      : {
+          title: 'Circle wallets gateway',
+          defaultTabs: [{ query: EXAMPLE_MUTATION, variables: exampleVariables }],
+          // GraphiQL 5 leaves the first default tab's variables editor empty
+          // (graphql/graphiql#3392); its initial variables fill it. Yoga's renderer passes
+          // `variables` through, but Yoga's GraphiQLOptions type does not declare it.
+          ...{ variables: exampleVariables },
+        };
+  // The one masking function: Yoga's maskedErrors and the fast path's thrown errors.
+  // Never attach the original error, whatever NODE_ENV says: it may hold a token.
+  const maskErrors: MaskError = (error, message) => maskError(error, message, false);
+  const documents = createDocumentCache<DocumentNode>(options.documentCache);
+  const parseErrors = createDocumentCache<Error>(options.documentCache);
+  const metrics = options.metrics;
+  // The result steps, in order, for both transports.
+  const resultSteps: ResultStep[] = [
+    ...(security.hidesFieldSuggestions ? [hideFieldSuggestions] : []),
+    normalizeResult,
+    // After normalizeResult: counts the codes clients see.
+    ...(metrics
+      ? [
+          (result: ExecutionResult) => {
+            metrics.countResult(result);
+            return result;
+          },
+        ]
+      : []),
+  ];
+  const responseHeaders = createResponseHeaders({
+    apiHeaders: apiSecurityHeaders({ hstsMaxAgeSeconds: options.security?.hstsMaxAgeSeconds }),
+    cors: security.cors,
+  });
+  const ownPlugins: Plugin[] = [
+    // First: no other path answers GraphQL, so every control below holds on the one that does.
+    mirrored(
+      useOneGraphQLPath(
+        route,
+        ['/health', '/ready', '/metrics'],
+        graphiql === false ? [] : [GRAPHIQL_ASSETS_PATH],
+      ),
+    ),
+    // Before useDrain, so a draining instance still answers scrapes. Never the GraphQL path.
+    ...(metrics && options.serveMetrics !== false
+      ? [mirrored(useMetricsEndpoint(metrics, { upstreamStatus: () => options.client.status() }))]
+      : []),
+    // The fast path passes every request to Yoga while draining.
+    mirrored(useDrain(() => draining)),
+    mirrored(
+      useReadiness(
+        () => draining || unready,
+        () => options.client.status(),
+        options.sharedState?.status,
+      ),
+    ),
+    ...security.plugins,
+    // GraphiQL's script, styles and icon, hashed, compressed and cacheable (src/graphiql-page.ts):
+    // GETs the fast path never serves.
+    ...(graphiql === false ? [] : [mirrored(graphiqlPage.plugin)]),
+    // The fast path serves only what negotiateMediaType answers with JSON; the rest comes here.
+    mirrored(useAcceptCheck(route)),
+    useParamSteps(security.paramSteps),
+    useResponseHeaders(responseHeaders, requestIdOf),
+    useResultSteps(resultSteps),
+    // The GraphQL operation's span (envelop's onExecute only: it runs on both transports).
+    ...(options.tracing ? [options.tracing.plugin] : []),
+  ];
+  const extraPlugins = options.plugins ?? [];
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema: executableSchema,
     graphqlEndpoint,
@@ -211,83 +326,78 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxRequestBodySize: false,
     batching: false,
     logging: yogaLogger(logger),
-    maskedErrors: {
-      // Never attach the original error, whatever NODE_ENV says: it may hold a token.
-      maskError: (error, message) => maskError(error, message, false),
-    },
+    maskedErrors: { maskError: maskErrors },
+    parserAndValidationCache: { documentCache: documents, errorCache: parseErrors },
     // Wrapped so the page's inline script gets its own CSP hash.
     renderGraphiQL: security.renderGraphiQL(graphiqlPage.render),
     cors: security.cors,
+    // Yoga would render GraphiQL on any path ending in the endpoint: only on the endpoint.
     graphiql:
-      graphiql === false
+      graphiqlOptions === false
         ? false
-        : {
-            title: 'Circle wallets gateway',
-            defaultTabs: [{ query: EXAMPLE_MUTATION, variables: exampleVariables }],
-            // GraphiQL 5 leaves the first default tab's variables editor empty
-            // (graphql/graphiql#3392); its initial variables fill it. Yoga's renderer passes
-            // `variables` through, but Yoga's GraphiQLOptions type does not declare it.
-            ...{ variables: exampleVariables },
-          },
-    context: ({ request }): GatewayContext =>
-      createContext(requestIdOf(request), {
-        address: security.addressOf(request),
-        request: () => request,
-      }),
-    plugins: [
-      // Before useDrain, so a draining instance still answers scrapes.
-      ...(options.metrics && options.serveMetrics !== false
-        ? [useMetricsEndpoint(options.metrics, { upstreamStatus: () => options.client.status() })]
-        : []),
-      useDrain(() => draining),
-      useReadiness(
-        () => draining || unready,
-        () => options.client.status(),
-        options.sharedState?.status,
-      ),
-      ...security.plugins,
-      // GraphiQL's script, styles and icon, hashed, compressed and cacheable (src/graphiql-page.ts).
-      ...(graphiql === false ? [] : [graphiqlPage.plugin]),
-      // Yoga's execute hands the fast path the documents it has validated.
-      ...(fastPathOn ? [useFastPathLearning() as Plugin] : []),
-      useAcceptCheck(graphqlEndpoint),
-      useResponseHeaders(requestIdOf),
-      useErrorCodes(),
-      ...(options.tracing ? [options.tracing.plugin] : []),
-      // After useErrorCodes: counts the codes clients see.
-      ...(options.metrics ? [useMetrics(options.metrics)] : []),
-    ],
+        : (request) => route.isGraphQL(new URL(request.url).pathname) && graphiqlOptions,
+    // The one context factory, for both transports (the fast path runs it through envelop).
+    context: (initial): GatewayContext => {
+      const given = initial as { request: Request; [REQUEST_ID]?: string };
+      return createContext(given[REQUEST_ID] ?? requestIdOf(given.request), {
+        address: security.addressOf(initial),
+        // Read only when an authorizeUserId hook asks (the fast path builds it lazily).
+        request: () => given.request,
+      });
+    },
+    plugins: [...ownPlugins, ...extraPlugins, END_OF_GATEWAY_PLUGINS],
   });
 
-  let fastPath: ReturnType<typeof createFastPath> | undefined;
-  if (fastPathOn) {
-    // Yoga's onResultProcess steps, in the order of its plugin list.
-    const metrics = options.metrics;
-    const processResult = (result: ExecutionResult): ExecutionResult => {
-      let processed = security.hidesFieldSuggestions ? hideFieldSuggestions(result) : result;
-      processed = normalizeResult(processed);
-      metrics?.countResult(processed);
-      return processed;
-    };
-    fastPath = createFastPath({
-      schema: executableSchema,
-      graphqlEndpoint,
-      yoga,
-      isDraining: () => draining,
-      maxBodyBytes: security.maxBodyBytes,
-      requestIdFor,
-      nodeAddress: security.nodeAddress,
-      checkAddress: security.checkAddress,
-      createContext,
-      processResult,
-      corsHeaders: security.corsHeaders,
-      responseHeaders: { ...security.apiHeaders, 'cache-control': 'no-store' },
-      logger,
+  // The project's own operations (or the trusted manifest) are parsed and validated through
+  // envelop now, and kept for good: no client traffic can evict them.
+  const manifest: Readonly<Record<string, string>> = security.manifest ?? projectManifest;
+  for (const text of new Set(Object.values(manifest))) {
+    documents.pin(text);
+    try {
+      const enveloped = yoga.getEnveloped({});
+      enveloped.validate(enveloped.schema, enveloped.parse(text));
+    } catch {
+      // A plugin that needs a request to parse: the document is parsed on its first request.
+    }
+  }
+
+  // Every plugin the gateway was given, and every plugin those added at init.
+  const blocker = findFastPathBlocker(pluginsAsBuilt(yoga, [...ownPlugins, ...extraPlugins]));
+  if (blocker && (options.fastPath ?? true)) {
+    logger.warn('fast path off: a plugin hooks the HTTP layer the fast path does not mirror', {
+      plugin: blocker.name,
+      hooks: blocker.hooks.join(','),
     });
   }
-  const frontDoor = fastPath
-    ? fastPath.handle
-    : (req: IncomingMessage, res: ServerResponse) => void yoga(req, res);
+  const fastPath =
+    (options.fastPath ?? true) && !blocker
+      ? createFastPath({
+          yoga,
+          route,
+          isDraining: () => draining,
+          maxBodyBytes: security.maxBodyBytes,
+          resolveParams:
+            security.paramSteps.length > 0 ? runParamSteps(security.paramSteps) : undefined,
+          acceptsDocumentId: security.acceptsDocumentId,
+          processResult: runResultSteps(resultSteps),
+          maskError: maskErrors,
+          responseHeaders,
+          requestIdFor,
+          negotiate: negotiateMediaType,
+          logger,
+        })
+      : undefined;
+
+  const frontDoor = createFrontDoor({
+    route,
+    nodeAddress: security.nodeAddress,
+    admit: security.admit,
+    fastPath: fastPath?.handle,
+    yoga,
+    responseHeaders,
+    requestIdFor,
+    logger,
+  });
   // Around the front door, so the fast path and Yoga are both inside the request's span.
   const handleNodeRequest = options.tracing
     ? options.tracing.traceRequests(frontDoor, { routes: [graphqlEndpoint, '/metrics'] })
@@ -296,7 +406,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     yoga,
     handleNodeRequest,
-    fastPathStats: () => fastPath?.stats() ?? { documents: 0, served: 0 },
+    fastPathStats: () => ({ served: fastPath?.stats().served ?? 0, enabled: !!fastPath }),
+    documentCacheStats: () => documents.stats(),
     unready() {
       unready = true;
     },
@@ -375,18 +486,6 @@ function useReadiness(
           },
         ),
       );
-    },
-  };
-}
-
-function useResponseHeaders(requestIdOf: (request: Request) => string): Plugin {
-  return {
-    onResponse({ request, response }) {
-      const type = response.headers.get('content-type') ?? '';
-      if (type.startsWith('text/html') || isGraphiQLAsset(response)) return;
-      // Results may carry user tokens: no cache anywhere may keep them.
-      response.headers.set('cache-control', 'no-store');
-      response.headers.set('x-request-id', requestIdOf(request));
     },
   };
 }

@@ -13,7 +13,6 @@ import { withoutInputValues } from './input-echo.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRefreshContextFactory, requestIdFor } from './refresh-context.js';
 import { type GatewayContext, REFRESH_CONTEXT } from './schema/context.js';
-import { createClientAddressResolver } from './security/client-address.js';
 import { createGatewaySecurity, type SecurityOptions } from './security/gateway-security.js';
 import type { AuthorizeUserId } from './security/user-id-authorization.js';
 import type { SharedState } from './shared-state/create-shared-state.js';
@@ -77,7 +76,8 @@ export function useRefreshUserToken(
       trustProxy,
     },
     {
-      graphqlEndpoint: '/graphql',
+      // The host's server decides its own routes; only the refresh's controls are used here.
+      isGraphQL: () => true,
       authorizeUserId: options.authorizeUserId,
       logger,
       now: options.now,
@@ -95,13 +95,12 @@ export function useRefreshUserToken(
     onCoalesced: options.onCoalesced,
     now: options.now,
   });
-  const clientAddress = createClientAddressResolver({ trustProxy });
   // Read when the request arrives: the socket is what the server context holds then.
   const addresses = new WeakMap<Request, string | undefined>();
 
   return {
     onRequest({ request, serverContext }) {
-      addresses.set(request, clientAddress(request, serverContext));
+      addresses.set(request, security.addressOf(serverContext));
     },
     onContextBuilding({ context, extendContext }) {
       const request = context.request;

@@ -9,6 +9,7 @@ import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { resolveToggle, securityOptionsFromConfig } from './security/from-config.js';
+import { capturePeerAddresses } from './security/peer-address.js';
 import type { RateLimitStore } from './security/rate-limit.js';
 import { createSharedState } from './shared-state/create-shared-state.js';
 import { type RunningSimulator, startCircleSimulator } from './simulator/index.js';
@@ -195,6 +196,8 @@ export async function startGatewayServer(
     gateway.handleNodeRequest(req, res);
   });
   const connections = createConnectionControls(server, limits);
+  // Before a client can reset the connection and hide its address from the rate limits.
+  capturePeerAddresses(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {

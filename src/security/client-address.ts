@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type Socket } from 'node:net';
 import proxyaddr from 'proxy-addr';
+import { peerAddressOf, UNKNOWN_ADDRESS } from './peer-address.js';
 
 /**
  * Address lists as settings spell them: comma-separated IPs and CIDR ranges, plus the words
@@ -130,11 +131,6 @@ export interface ClientAddressOptions {
   trustProxy?: readonly string[];
 }
 
-/** The server context Yoga gets from node:http: the request with its socket. */
-interface NodeServerContext {
-  req?: { socket?: { remoteAddress?: string } };
-}
-
 // proxy-addr's name for the private ranges (the same four) is `uniquelocal`.
 const PROXY_ADDR_NAMES: Record<string, string> = { private: 'uniquelocal' };
 
@@ -180,15 +176,33 @@ export function createForwardedAddressResolver(options: ClientAddressOptions = {
 
 const NOT_AN_ADDRESS = 'not-an-address';
 
+/** What the address of a request needs of node:http's request: its socket and its headers. */
+export interface NodeRequestLike {
+  socket?: Socket | null;
+  headers: Record<string, string | string[] | undefined>;
+}
+
 /**
- * The same for a Fetch request and Yoga's server context: `undefined` for in-process requests
- * (no socket).
+ * The client address of a node:http request, once per request: the peer captured when the
+ * connection opened (see peer-address.ts), or behind trusted proxies the X-Forwarded-For hop.
+ * A peer that cannot be known is UNKNOWN_ADDRESS, a bucket of its own: never exempt, never
+ * loopback, never unlimited.
  */
-export function createClientAddressResolver(options: ClientAddressOptions = {}) {
+export function createNodeAddressResolver(options: ClientAddressOptions = {}) {
   const resolve = createForwardedAddressResolver(options);
-  return (request: Request, serverContext: unknown): string | undefined => {
-    const peer = (serverContext as NodeServerContext | undefined)?.req?.socket?.remoteAddress;
-    if (peer === undefined) return undefined;
-    return resolve(peer, request.headers.get('x-forwarded-for'));
+  const resolved = new WeakMap<object, string>();
+  return (req: NodeRequestLike): string => {
+    let address = resolved.get(req);
+    if (address === undefined) {
+      const peer = peerAddressOf(req.socket);
+      const forwardedFor = req.headers['x-forwarded-for'];
+      address =
+        peer === UNKNOWN_ADDRESS
+          ? UNKNOWN_ADDRESS
+          : (resolve(peer, Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor) ??
+            UNKNOWN_ADDRESS);
+      resolved.set(req, address);
+    }
+    return address;
   };
 }

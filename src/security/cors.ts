@@ -72,19 +72,3 @@ export function createCorsOptions(options: CorsOptions = {}) {
     };
   };
 }
-
-/**
- * The headers Yoga's CORS handling puts on an actual (not preflight) response for these options:
- * none for an origin not allowed. For the fast path, which answers without Yoga.
- */
-export function createCorsResponseHeaders(options: CorsOptions = {}) {
-  const allowed = new Set(options.origins ?? []);
-  const fixed = {
-    'access-control-allow-methods': ALLOWED_METHODS.join(', '),
-    'access-control-allow-headers': ALLOWED_HEADERS.join(', '),
-    'access-control-expose-headers': EXPOSED_HEADERS.join(', '),
-    'access-control-max-age': String(MAX_AGE_SECONDS),
-  };
-  return (origin: string): Record<string, string> | undefined =>
-    allowed.has(origin) ? { 'access-control-allow-origin': origin, ...fixed } : undefined;
-}

@@ -133,7 +133,7 @@ export function maxRootFieldCallsRule(field: string, max: number): ValidationRul
  * the limit in `extensions.reason`), tokens (counted before parsing), and one refresh per
  * operation.
  */
-export function useDocumentLimits(options: DocumentLimitsOptions = {}): Plugin {
+export function createDocumentLimits(options: DocumentLimitsOptions = {}) {
   const limits = { ...DOCUMENT_LIMIT_DEFAULTS, ...options };
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value < 0) {
@@ -155,21 +155,38 @@ export function useDocumentLimits(options: DocumentLimitsOptions = {}): Plugin {
     limits.maxRefreshesPerOperation > 0
       ? maxRootFieldCallsRule('refreshUserToken', limits.maxRefreshesPerOperation)
       : undefined;
+  const tokenStep = <P extends { query?: unknown }>(params: P): P => {
+    if (
+      limits.maxTokens > 0 &&
+      typeof params.query === 'string' &&
+      exceedsTokens(params.query, limits.maxTokens)
+    ) {
+      throw limitRefusal('MAX_TOKENS', `Token limit of ${limits.maxTokens} exceeded.`);
+    }
+    return params;
+  };
   return {
-    onPluginInit({ addPlugin }) {
-      for (const plugin of armor.plugins) addPlugin(plugin as Plugin);
-    },
+    /** The envelop part (Armor's rules, the refresh count): runs on every transport. */
+    plugin: {
+      onPluginInit({ addPlugin }) {
+        for (const plugin of armor.plugins) addPlugin(plugin as Plugin);
+      },
+      onValidate({ addValidationRule }) {
+        if (refreshes) addValidationRule(refreshes);
+      },
+    } satisfies Plugin as Plugin,
+    /** The token count, a step over the request's parameters (before parsing). */
+    tokenStep,
+  };
+}
+
+/** The limits as one Yoga plugin (the token count in its onParams). */
+export function useDocumentLimits(options: DocumentLimitsOptions = {}): Plugin {
+  const { plugin, tokenStep } = createDocumentLimits(options);
+  return {
+    ...plugin,
     onParams({ params }) {
-      if (
-        limits.maxTokens > 0 &&
-        typeof params.query === 'string' &&
-        exceedsTokens(params.query, limits.maxTokens)
-      ) {
-        throw limitRefusal('MAX_TOKENS', `Token limit of ${limits.maxTokens} exceeded.`);
-      }
-    },
-    onValidate({ addValidationRule }) {
-      if (refreshes) addValidationRule(refreshes);
+      tokenStep(params);
     },
   };
 }

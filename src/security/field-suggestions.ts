@@ -1,5 +1,4 @@
 import { type ExecutionResult, GraphQLError } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
 
 // graphql-js ends validation and coercion messages with `Did you mean "x", "y", or "z"?` (or
 // `the enum value "X"`): a free map of the schema for anyone probing it with typos.
@@ -21,16 +20,4 @@ const withoutSuggestion = (error: GraphQLError): GraphQLError =>
 export function hideFieldSuggestions(result: ExecutionResult): ExecutionResult {
   if (!result.errors?.length) return result;
   return { ...result, errors: result.errors.map(withoutSuggestion) };
-}
-
-/** Removes "Did you mean …?" from every error message a client sees. */
-export function useHiddenFieldSuggestions(): Plugin {
-  return {
-    onResultProcess({ result, setResult }) {
-      if (Array.isArray(result)) setResult(result.map(hideFieldSuggestions));
-      else if (result && typeof result === 'object' && 'errors' in result) {
-        setResult(hideFieldSuggestions(result as ExecutionResult));
-      }
-    },
-  };
 }

@@ -1,17 +1,14 @@
 import type { Plugin } from 'graphql-yoga';
 import type { RefreshInput } from '../circle/user-token-service.js';
 import type { Logger } from '../logger.js';
+import type { ParamStep } from '../pipeline-steps.js';
+import { mirrored } from '../plugin-guard.js';
 import { isCallerRefusal } from '../schema/errors.js';
 import { useBodyLimit } from './body-limit.js';
-import {
-  createAddressMatcher,
-  createClientAddressResolver,
-  createForwardedAddressResolver,
-} from './client-address.js';
-import { createCorsOptions, createCorsResponseHeaders } from './cors.js';
+import { createAddressMatcher, createNodeAddressResolver } from './client-address.js';
+import { createCorsOptions } from './cors.js';
 import { useCsrfPrevention } from './csrf-prevention.js';
-import { type DocumentLimitsOptions, useDocumentLimits } from './document-limits.js';
-import { useHiddenFieldSuggestions } from './field-suggestions.js';
+import { createDocumentLimits, type DocumentLimitsOptions } from './document-limits.js';
 import { useNoIntrospection } from './introspection.js';
 import {
   createAddressGate,
@@ -24,7 +21,7 @@ import {
   useAddressRateLimit,
 } from './rate-limit.js';
 import { apiSecurityHeaders, createGraphiQLCsp, useSecurityHeaders } from './security-headers.js';
-import { type TrustedDocumentsOptions, useTrustedDocuments } from './trusted-documents.js';
+import { createTrustedDocumentsStep, type TrustedDocumentsOptions } from './trusted-documents.js';
 import {
   type AuthorizeUserId,
   createUserIdGuard,
@@ -126,7 +123,8 @@ function settle(verdict: MaybeRefusal): undefined | Promise<void> {
 }
 
 export interface GatewaySecurityDeps {
-  graphqlEndpoint: string;
+  /** Whether a URL path is the GraphQL endpoint (src/graphql-path.ts). */
+  isGraphQL(pathname: string): boolean;
   authorizeUserId?: AuthorizeUserId;
   logger?: Logger;
   now?: () => number;
@@ -134,7 +132,7 @@ export interface GatewaySecurityDeps {
 
 /** Who is asking for a refresh: what the checks before the upstream call need of the request. */
 export interface RefreshCaller {
-  /** The client's address (undefined in process). */
+  /** The client's address (undefined in process; `unknown` when the peer cannot be read). */
   address: string | undefined;
   /** The request itself, for an `authorizeUserId` hook. */
   request(): Request;
@@ -147,9 +145,12 @@ export interface RefreshCaller {
  * functions for the gateway's fast path (src/fast-path.ts), which serves without Yoga.
  */
 export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySecurityDeps) {
-  const clientAddress = createClientAddressResolver({ trustProxy: options.trustProxy });
-  const forwardedAddress = createForwardedAddressResolver({ trustProxy: options.trustProxy });
-  const addresses = new WeakMap<Request, string | undefined>();
+  const nodeAddress = createNodeAddressResolver({ trustProxy: options.trustProxy });
+  /** A request's client address: undefined only in process (no node:http request at all). */
+  const addressOf = (serverContext: unknown): string | undefined => {
+    const req = (serverContext as { req?: Parameters<typeof nodeAddress>[0] } | undefined)?.req;
+    return req?.headers ? nodeAddress(req) : undefined;
+  };
   const graphiqlCsp = createGraphiQLCsp();
   const userIdGuard = createUserIdGuard({
     userIdPath: options.userIdPath,
@@ -174,45 +175,65 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
       })
     : undefined;
   const maxBodyBytes = options.maxBodyBytes ?? 65_536;
+  // Charged once per request, whichever of the front door and Yoga's plugin sees it first: the
+  // key is the node:http request (or, in process, Yoga's Request).
+  const charged = new WeakMap<object, MaybeRefusal>();
+  const admit = (key: object, address: string | undefined, forwarded: boolean): MaybeRefusal => {
+    if (!addressGate) return undefined;
+    if (charged.has(key)) return charged.get(key);
+    const verdict = addressGate(address, forwarded);
+    charged.set(key, verdict);
+    return verdict;
+  };
+  const documentLimits = createDocumentLimits(options.limits);
+  // The request-parameter checks, in order: both transports run this one list.
+  const paramSteps: ParamStep[] = [
+    documentLimits.tokenStep,
+    ...(options.trustedDocuments ? [createTrustedDocumentsStep(options.trustedDocuments)] : []),
+  ];
 
+  // Each HTTP-level plugin here is marked mirrored: the front door or the fast path does the same
+  // work through the same function (see src/plugin-guard.ts).
   const plugins: Plugin[] = [
-    useSecurityHeaders({ hstsMaxAgeSeconds: options.hstsMaxAgeSeconds, graphiqlCsp }),
-    {
-      // Every later check reads the address from here (the context has no socket).
-      onRequest({ request, serverContext }) {
-        addresses.set(request, clientAddress(request, serverContext));
-      },
-    },
+    // The API headers the fast path sends come from the same apiSecurityHeaders (see
+    // src/response-headers.ts); the fast path never answers the GraphiQL page.
+    mirrored(useSecurityHeaders({ hstsMaxAgeSeconds: options.hstsMaxAgeSeconds, graphiqlCsp })),
     ...(addressGate
       ? [
-          useAddressRateLimit({
-            gate: addressGate,
-            clientAddress: (request) => addresses.get(request),
-            graphqlEndpoint: deps.graphqlEndpoint,
-          }),
+          // The front door charges node:http requests before either path; this charges the rest.
+          mirrored(
+            useAddressRateLimit({
+              admit,
+              clientAddress: (_request, serverContext) => addressOf(serverContext),
+              isGraphQL: deps.isGraphQL,
+            }),
+          ),
         ]
       : []),
-    useBodyLimit({ maxBytes: maxBodyBytes }),
-    ...(options.csrfPrevention === false ? [] : [useCsrfPrevention()]),
-    useDocumentLimits(options.limits),
-    ...(options.trustedDocuments ? [useTrustedDocuments(options.trustedDocuments)] : []),
+    // The fast path serves only a Content-Length within the same limit.
+    mirrored(useBodyLimit({ maxBytes: maxBodyBytes })),
+    // The fast path serves only JSON content types, which this lets through.
+    ...(options.csrfPrevention === false ? [] : [mirrored(useCsrfPrevention())]),
+    documentLimits.plugin,
     ...(options.introspection === false ? [useNoIntrospection()] : []),
-    ...(options.fieldSuggestions === false ? [useHiddenFieldSuggestions()] : []),
   ];
 
   return {
     plugins,
+    /** The checks over the request's parameters, in order (token count, trusted documents). */
+    paramSteps,
+    /** Whether `documentId` names a document (trusted-documents mode). */
+    acceptsDocumentId: options.trustedDocuments !== undefined,
+    /** The trusted manifest, when there is one. */
+    manifest: options.trustedDocuments?.manifest,
     cors: createCorsOptions({ origins: options.corsOrigins }),
-    /** The CORS headers of an actual response to a request from `origin` (none: not allowed). */
-    corsHeaders: createCorsResponseHeaders({ origins: options.corsOrigins }),
     renderGraphiQL: graphiqlCsp.wrap,
-    /** The client address Yoga's request was seen from. */
-    addressOf: (request: Request) => addresses.get(request),
-    /** The client address of a node:http request: its socket's peer, or X-Forwarded-For's hop. */
-    nodeAddress: forwardedAddress,
-    /** The per-address limit (undefined: allowed, or no limit configured). */
-    checkAddress: (address: string | undefined, forwarded: boolean): MaybeRefusal =>
-      addressGate ? addressGate(address, forwarded) : undefined,
+    /** The client address of a request from its server context (undefined in process). */
+    addressOf,
+    /** The client address of a node:http request: its peer captured at connection, or its hop. */
+    nodeAddress,
+    /** The per-address limit, charged once per request key (undefined: allowed or no limit). */
+    admit,
     /** The body limit in bytes (413 beyond it). */
     maxBodyBytes,
     /** Headers every non-HTML response carries. */

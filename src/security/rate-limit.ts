@@ -261,23 +261,22 @@ export function createAddressGate(options: {
 
 export type AddressGate = ReturnType<typeof createAddressGate>;
 
-/** Set on Yoga's server context by a caller that has already charged the per-address limit. */
-export const ADDRESS_GATE_PASSED = Symbol('address gate passed');
-
 /**
  * The per-address limit, on the GraphQL endpoint, before the body is read. It answers by itself
- * (429, RATE_LIMITED, Retry-After) so a flood costs no parsing.
+ * (429, RATE_LIMITED, Retry-After) so a flood costs no parsing. `admit` charges each request once
+ * (the gateway's front door may have charged it already, for either path).
  */
 export function useAddressRateLimit(options: {
-  gate: AddressGate;
+  admit: (key: object, address: string | undefined, forwarded: boolean) => MaybeRefusal;
   clientAddress: (request: Request, serverContext: unknown) => string | undefined;
-  graphqlEndpoint: string;
+  isGraphQL: (pathname: string) => boolean;
 }): Plugin {
   return {
     async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
-      if (url.pathname !== options.graphqlEndpoint) return;
-      if ((serverContext as Record<symbol, unknown> | undefined)?.[ADDRESS_GATE_PASSED]) return;
-      const refusal = await options.gate(
+      if (!options.isGraphQL(url.pathname)) return;
+      const key = (serverContext as { req?: object } | undefined)?.req ?? request;
+      const refusal = await options.admit(
+        key,
         options.clientAddress(request, serverContext),
         request.headers.has('x-forwarded-for'),
       );

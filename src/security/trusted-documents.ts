@@ -116,9 +116,10 @@ interface PersistedParams {
  * Only the manifest's documents run: a request names one by `documentId` (or Apollo's
  * `extensions.persistedQuery.sha256Hash`) and the stored text executes, or (when
  * `acceptMatchingText`) sends text that is one of them. Anything else is 400 BAD_USER_INPUT with
- * reason UNTRUSTED_DOCUMENT, or PERSISTED_QUERY_NOT_FOUND for an unknown id.
+ * reason UNTRUSTED_DOCUMENT, or PERSISTED_QUERY_NOT_FOUND for an unknown id. A step over the
+ * request's parameters, so both transports run the same check.
  */
-export function useTrustedDocuments(options: TrustedDocumentsOptions): Plugin {
+export function createTrustedDocumentsStep(options: TrustedDocumentsOptions) {
   const byHash = new Map<string, string>();
   const canonical = new Set<string>();
   for (const [hash, text] of Object.entries(options.manifest)) {
@@ -135,29 +136,36 @@ export function useTrustedDocuments(options: TrustedDocumentsOptions): Plugin {
       return false;
     }
   };
+  return <P extends PersistedParams>(given: P): P => {
+    const id =
+      given.documentId ??
+      (given.extensions && typeof given.extensions === 'object'
+        ? given.extensions.persistedQuery?.sha256Hash
+        : undefined);
+    if (id !== undefined && id !== null) {
+      const text =
+        typeof id === 'string' ? byHash.get(id.replace(/^sha256:/, '').toLowerCase()) : undefined;
+      if (text === undefined) {
+        throw refuse('PERSISTED_QUERY_NOT_FOUND', 'This gateway has no document with that id.');
+      }
+      const { documentId: _dropped, ...rest } = given;
+      return { ...rest, query: text } as P;
+    }
+    if (acceptText && typeof given.query === 'string' && isTrustedText(given.query)) return given;
+    throw refuse(
+      'UNTRUSTED_DOCUMENT',
+      'This gateway runs only its known operations: send a documentId from its manifest.',
+    );
+  };
+}
+
+/** The trusted-documents check as a Yoga plugin (onParams). */
+export function useTrustedDocuments(options: TrustedDocumentsOptions): Plugin {
+  const step = createTrustedDocumentsStep(options);
   return {
     onParams({ params, setParams }) {
-      const given = params as typeof params & PersistedParams;
-      const id =
-        given.documentId ??
-        (given.extensions && typeof given.extensions === 'object'
-          ? given.extensions.persistedQuery?.sha256Hash
-          : undefined);
-      if (id !== undefined && id !== null) {
-        const text =
-          typeof id === 'string' ? byHash.get(id.replace(/^sha256:/, '').toLowerCase()) : undefined;
-        if (text === undefined) {
-          throw refuse('PERSISTED_QUERY_NOT_FOUND', 'This gateway has no document with that id.');
-        }
-        const { documentId: _dropped, ...rest } = given;
-        setParams({ ...rest, query: text });
-        return;
-      }
-      if (acceptText && typeof given.query === 'string' && isTrustedText(given.query)) return;
-      throw refuse(
-        'UNTRUSTED_DOCUMENT',
-        'This gateway runs only its known operations: send a documentId from its manifest.',
-      );
+      const next = step(params as typeof params & PersistedParams);
+      if (next !== params) setParams(next);
     },
   };
 }

@@ -110,7 +110,7 @@ describe.each([
     ],
     [
       'an unexpected name',
-      `{ gateway { version } } ${CANARY.replace(/-/g, '_')}`,
+      `{ circleWalletsGateway { version } } ${CANARY.replace(/-/g, '_')}`,
       'Syntax Error: Unexpected Name.',
     ],
     ['a bad escape in a string', `{ gateway(x: "\\u${CANARY}") { version } }`, undefined],

@@ -81,7 +81,7 @@ describe.each([
       (
         await post(
           gateway.graphqlUrl,
-          { query: '{ gateway { version } }' },
+          { query: '{ circleWalletsGateway { version } }' },
           { 'x-forwarded-for': xff },
         )
       ).status;

@@ -302,13 +302,12 @@ describe('spans on the fast path (fastPath: true)', () => {
     expect(rig.simulator.requests.at(-1)!.headers.traceparent).toBe(
       `00-${caller.traceId}-${attempt.spanContext().spanId}-01`,
     );
-    // The call hangs under the request (under the operation once the fast path runs plugins).
+    // The call hangs inside the request's trace (under the operation span: the test below).
     const ancestors = new Set(t.spans.map((span) => span.spanContext().spanId));
     expect(ancestors.has(call.parentSpanContext!.spanId)).toBe(true);
   });
 
-  // enabled when the pipeline work lands
-  it.skip('has the GraphQL operation span between the request and the Circle call', async () => {
+  it('has the GraphQL operation span between the request and the Circle call', async () => {
     const caller = callerTraceparent();
     await rig.post(
       { query: REFRESH, variables: { input: byToken(rig.session()) } },
