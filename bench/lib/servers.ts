@@ -56,6 +56,9 @@ export async function startGateway(launch: GatewayLaunch) {
     ...rateLimitOverrides(),
     // Production serves /metrics on a port of its own; a free one, so gateways never collide.
     METRICS_PORT: '0',
+    // Production refuses user.userId unless a host authorizes it (USER_ID_PATH=auto); the bench
+    // measures that path, so it turns it on.
+    USER_ID_PATH: 'enabled',
     WORKERS: String(launch.workers),
     ...launch.extraEnv,
   };
