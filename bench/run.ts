@@ -20,7 +20,7 @@ import { evaluate, type SoakResult, soakResult } from './lib/checks.js';
 import { readOptions, SOAK_S } from './lib/cli.js';
 import { proveStablePath } from './lib/fixtures.js';
 import { f0, say } from './lib/format.js';
-import { pickLoadTool } from './lib/load.js';
+import { abortLoad, pickLoadTool } from './lib/load.js';
 import { measure } from './lib/measure.js';
 import { memory } from './lib/proc-stats.js';
 import { rateLimitOverrides } from './lib/rate-limit-overrides.js';
@@ -51,10 +51,16 @@ if ([options.gatewayEntry, options.gatewayB?.entry].some((entry) => entry?.start
   if (built.status !== 0) process.exit(built.status ?? 1);
 }
 
+/** Set on Ctrl+C: what fails after it is the stopping, not the benchmark. */
+let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    interrupted = true;
     say(`\n${signal}: stopping the benchmark's processes.`);
-    stopAll().finally(() => process.exit(130));
+    stopAll().finally(() => {
+      abortLoad();
+      process.exit(130);
+    });
   });
 }
 
@@ -191,6 +197,7 @@ async function main() {
 
 main()
   .catch(async (error: unknown) => {
+    if (interrupted) return;
     const cause = (error as { cause?: unknown } | null)?.cause;
     process.stderr.write(
       `\nThe benchmark failed: ${error instanceof Error ? error.message : String(error)}${cause ? ` (${String(cause)})` : ''}\n`,
