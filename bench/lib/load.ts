@@ -58,6 +58,14 @@ export function runLoad(tool: LoadTool, spec: LoadSpec): Promise<LoadResult> {
 
 const run = promisify(execFile);
 
+/** Aborted on Ctrl+C: wrk is a child of its own, which the process list of the run does not hold. */
+const interrupted = new AbortController();
+
+/** Stops a wrk run in progress (autocannon runs in-process and ends with it). */
+export function abortLoad(): void {
+  interrupted.abort();
+}
+
 async function runWrk(spec: LoadSpec): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));
   try {
@@ -78,7 +86,7 @@ async function runWrk(spec: LoadSpec): Promise<LoadResult> {
         '--',
         specFile,
       ],
-      { maxBuffer: 1 << 20, timeout: (spec.durationS + 30) * 1000 },
+      { maxBuffer: 1 << 20, timeout: (spec.durationS + 30) * 1000, signal: interrupted.signal },
     );
     const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
     if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
