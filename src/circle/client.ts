@@ -3,12 +3,11 @@
  * (src/circle/http-attempt.ts), the call policy around it (src/circle/call-policy.ts), and the
  * two endpoints (src/circle/endpoints.ts). Its events go out once (src/circle/client-events.ts).
  */
-import type { Dispatcher } from 'undici';
 import { type CallOptions, createCallPolicy } from './call-policy.js';
 import type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js';
 import { type CircleClientObserver, createCircleEvents } from './client-events.js';
 import { mintRequest, refreshRequest } from './endpoints.js';
-import { createHttpAttempt } from './http-attempt.js';
+import { createHttpAttempt, type Dispatcher } from './http-attempt.js';
 import type { RetryOptions } from './retry-policy.js';
 import type {
   CircleResult,

@@ -8,6 +8,8 @@ import { type CircleCall, CircleHttpError, CircleMalformedResponseError } from '
 import { parseRetryAfter } from './retry-policy.js';
 import { type CircleResult, parseErrorBody } from './wire.js';
 
+export type { Dispatcher };
+
 /** What an endpoint sends: the policy never looks inside. */
 export interface AttemptRequest<T> {
   call: CircleCall;
