@@ -40,7 +40,10 @@ export interface UpstreamStatus {
 export interface Metrics {
   /** The registry every metric lives in; add your own metrics to it if you like. */
   readonly registry: Registry;
-  /** Pass as `createCircleClient({ observer })`: upstream latency, retries, rejections, circuit. */
+  /**
+   * Upstream latency, retries, rejections, circuit: subscribe it with
+   * `observeCircleClient(client, metrics.observer)`, or pass it as `createCircleClient({ observer })`.
+   */
   readonly observer: Required<CircleClientObserver>;
   /** Counts identical concurrent refreshes that shared one upstream call. */
   countCoalesced(): void;

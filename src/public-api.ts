@@ -13,6 +13,7 @@ export {
   type CircleClientOptions,
   createCircleClient,
   DEFAULT_CIRCLE_BASE_URL,
+  observeCircleClient,
 } from './circle/client.js';
 export {
   type CircleCall,
@@ -25,6 +26,7 @@ export {
   CircleTimeoutError,
   isCircleClientError,
 } from './circle/errors.js';
+export { logCircleClient } from './circle/log-subscriber.js';
 export type { RetryOptions } from './circle/retry-policy.js';
 export {
   type MintedTokenCache,

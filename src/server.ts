@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type CircleClient, createCircleClient } from './circle/client.js';
+import { type CircleClient, createCircleClient, observeCircleClient } from './circle/client.js';
+import { logCircleClient } from './circle/log-subscriber.js';
 import { UserTokenCache } from './circle/user-token-cache.js';
 import type { Config } from './config.js';
 import { createConnectionControls, serverOptions } from './connection-controls.js';
@@ -98,29 +99,12 @@ export async function startGatewayServer(
     },
     maxInFlight: config.upstreamMaxInFlight,
     queueTimeoutMs: config.upstreamQueueTimeoutMs,
-    observer: {
-      onAttempt: (e) => {
-        const fields = {
-          call: e.call,
-          attempt: e.attempt,
-          status: e.status,
-          outcome: e.outcome,
-          circleCode: e.circleCode,
-          upstreamRequestId: e.requestId,
-          durationMs: Math.round(e.durationMs),
-        };
-        if (e.outcome === 'ok') logger.debug('upstream attempt', fields);
-        else logger.warn('upstream attempt failed', fields);
-        metrics.observer.onAttempt(e);
-      },
-      onRetry: metrics.observer.onRetry,
-      onRejected: metrics.observer.onRejected,
-      onCircuitChange: (state) => {
-        logger.warn('circuit breaker', { state });
-        metrics.observer.onCircuitChange(state);
-      },
-    },
   });
+  // Logs and metrics follow the client's published events, each on its own.
+  const stopObserving = [
+    logCircleClient(client, logger),
+    observeCircleClient(client, metrics.observer),
+  ];
 
   const configuredCache = new UserTokenCache({
     maxEntries: config.userTokenCacheMaxEntries,
@@ -150,7 +134,7 @@ export async function startGatewayServer(
     ...hooks,
     client,
     logger,
-    // Always counted (the client's observer feeds it); served only when METRICS says so.
+    // Always counted (it follows the client's events); served only when METRICS says so.
     ...(config.metrics ? { metrics, serveMetrics: metricsPort === 'api' } : {}),
     userTokenCache,
     // USER_TOKEN_CACHE_MAX_ENTRIES=0 (no cache) keeps minted tokens out of Redis too.
@@ -239,6 +223,7 @@ export async function startGatewayServer(
       await closed;
       await metricsServer?.close();
       await client.close();
+      for (const stop of stopObserving) stop();
       // A shared state the caller gave is the caller's to close.
       if (!hooks.sharedState) await sharedState?.close();
       await simulator?.close();

@@ -1,8 +1,9 @@
 /**
  * The Circle client's and the user-token service's events, published once on
- * `node:diagnostics_channel` (as undici publishes its own): whoever cares (tracing today; logs and
- * metrics may move here from the client's `observer`) subscribes, and with no subscriber a
- * publication costs one boolean check.
+ * `node:diagnostics_channel` (as undici publishes its own): whoever cares subscribes (tracing,
+ * and logs and metrics through `observeCircleClient`), and with no subscriber a publication costs
+ * one boolean check. The channels are process-wide: a message names the client that made it, so a
+ * subscriber can keep to its own client when a process runs several.
  *
  * Messages carry allow-listed data only: call names, numbers, codes and Circle's request id,
  * never a header, token, key or body. The one exception is `headers` on an attempt's start: an
@@ -15,6 +16,8 @@ import type { CircleCall, CircleClientError } from './errors.js';
 
 /** One call of the client (`refreshUserToken` or `createUserToken`), all its attempts included. */
 export interface CircleCallMessage {
+  /** The `CircleClient` that made the call. */
+  client: object;
   call: CircleCall;
   /** The `X-Request-Id` sent with every attempt. */
   requestId: string;
@@ -44,6 +47,14 @@ export interface CircleAttemptMessage {
   error?: CircleClientError;
   /** Set before `attemptEnd` when another attempt follows after this wait. */
   retryDelayMs?: number | undefined;
+  /** From send to answer (or failure), in ms. Set before `attemptEnd`. */
+  durationMs?: number;
+}
+
+/** The client's circuit breaker opened or closed (half-open is a matter of time, not an event). */
+export interface CircleCircuitMessage {
+  client: object;
+  state: CircuitState;
 }
 
 /** The user-token service's choices for one refresh. */
@@ -60,5 +71,6 @@ export const CIRCLE_CHANNELS = {
   callEnd: channel('circle-wallets-gateway:circle:call:end'),
   attemptStart: channel('circle-wallets-gateway:circle:attempt:start'),
   attemptEnd: channel('circle-wallets-gateway:circle:attempt:end'),
+  circuit: channel('circle-wallets-gateway:circle:circuit'),
   refresh: channel('circle-wallets-gateway:refresh'),
 } as const;

@@ -2,7 +2,12 @@
  * Minted user tokens, kept across requests: bounded (least recently used out first) and expiring
  * before the token does. The official SDK keeps them 50 minutes, unbounded, and never drops a
  * token Circle has rejected; this cache does all three.
+ *
+ * The bound, the recency order and the per-entry expiry are `lru-cache`'s. Kept here: when an
+ * entry expires (the earlier of the TTL and the JWT's `exp` less a margin, decided at the mint),
+ * and the delete that drops a token only while it is still the one Circle rejected.
  */
+import { LRUCache } from 'lru-cache';
 
 export interface UserTokenCacheOptions {
   /**
@@ -50,7 +55,7 @@ export interface MintedTokenCache {
 type Entry = MintedToken;
 
 export class UserTokenCache implements MintedTokenCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: LRUCache<string, Entry>;
   private readonly maxEntries: number;
   private readonly ttlMs: number;
   private readonly marginMs: number;
@@ -67,6 +72,17 @@ export class UserTokenCache implements MintedTokenCache {
     if (!Number.isFinite(this.ttlMs) || this.ttlMs < 0 || this.ttlMs > 50 * 60_000) {
       throw new RangeError('userTokenCache.ttlMs must be between 0 and 3000000 (50 minutes)');
     }
+    const now = this.now;
+    this.entries = new LRUCache<string, Entry>({
+      // lru-cache has no "keep nothing"; set() keeps nothing itself when maxEntries is 0.
+      max: Math.max(1, this.maxEntries),
+      // Expiry on the cache's clock (injectable), read afresh on every check: a cached reading
+      // (the default 1 ms resolution) would serve a token past its expiry under a test clock.
+      perf: { now },
+      ttlResolution: 0,
+      updateAgeOnGet: false,
+      allowStale: false,
+    });
   }
 
   get size(): number {
@@ -74,16 +90,7 @@ export class UserTokenCache implements MintedTokenCache {
   }
 
   get(userId: string): Entry | undefined {
-    const entry = this.entries.get(userId);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= this.now()) {
-      this.entries.delete(userId);
-      return undefined;
-    }
-    // Re-insert to mark it most recently used: Map keeps insertion order.
-    this.entries.delete(userId);
-    this.entries.set(userId, entry);
-    return entry;
+    return this.entries.get(userId);
   }
 
   /** When a token minted now with this `exp` stops being used; undefined: not worth keeping. */
@@ -99,18 +106,20 @@ export class UserTokenCache implements MintedTokenCache {
     if (this.maxEntries === 0) return;
     const expiresAt = this.expiryFor(exp);
     if (expiresAt === undefined) return;
-    this.entries.delete(userId);
-    this.entries.set(userId, { userToken, encryptionKey, expiresAt });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
+    const now = this.now();
+    // lru-cache drops an entry once it is older than `ttl`; this cache's promise is "not from
+    // `expiresAt` on". Starting the age 1 ms earlier makes the two agree on a millisecond clock.
+    this.entries.set(
+      userId,
+      { userToken, encryptionKey, expiresAt },
+      { ttl: expiresAt - now, start: now - 1 },
+    );
   }
 
   /** Drops a token only if it is still the one given: a newer mint must not be thrown away. */
   delete(userId: string, userToken?: string): void {
-    const entry = this.entries.get(userId);
-    if (entry && (userToken === undefined || entry.userToken === userToken)) {
+    const entry = this.entries.peek(userId);
+    if (userToken === undefined || entry?.userToken === userToken) {
       this.entries.delete(userId);
     }
   }
