@@ -6,6 +6,7 @@ import {
   type CircuitState,
 } from './circuit-breaker.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { CIRCLE_CLIENT_DEFAULTS, DEFAULT_CIRCLE_BASE_URL } from './defaults.js';
 import {
   CIRCLE_CHANNELS,
   type CircleAttemptMessage,
@@ -40,7 +41,7 @@ import {
   type RefreshUserTokenRequest,
 } from './wire.js';
 
-export const DEFAULT_CIRCLE_BASE_URL = 'https://api.circle.com';
+export { DEFAULT_CIRCLE_BASE_URL };
 
 /** What a caller passes with every call: the deadline and the ids that go upstream. */
 export interface CallOptions {
@@ -172,8 +173,11 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
   const basePath = origin.pathname.replace(/\/+$/, '');
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const attemptTimeoutMs = positive('attemptTimeoutMs', options.attemptTimeoutMs ?? 5000);
-  const queueTimeoutMs = options.queueTimeoutMs ?? 1000;
+  const attemptTimeoutMs = positive(
+    'attemptTimeoutMs',
+    options.attemptTimeoutMs ?? CIRCLE_CLIENT_DEFAULTS.attemptTimeoutMs,
+  );
+  const queueTimeoutMs = options.queueTimeoutMs ?? CIRCLE_CLIENT_DEFAULTS.queueTimeoutMs;
   if (!Number.isFinite(queueTimeoutMs) || queueTimeoutMs < 0) {
     throw new RangeError('queueTimeoutMs must be a number >= 0');
   }
@@ -184,14 +188,23 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
     observer.onCircuitChange?.(state),
   );
   const limiter = new ConcurrencyLimiter(
-    positive('maxInFlight', options.maxInFlight ?? 256, true),
-    options.maxQueued ?? 1024,
+    positive('maxInFlight', options.maxInFlight ?? CIRCLE_CLIENT_DEFAULTS.maxInFlight, true),
+    options.maxQueued ?? CIRCLE_CLIENT_DEFAULTS.maxQueued,
   );
   const ownDispatcher = options.dispatcher
     ? undefined
     : new Agent({
-        connect: { timeout: positive('connectTimeoutMs', options.connectTimeoutMs ?? 2000) },
-        connections: positive('connections', options.connections ?? 64, true),
+        connect: {
+          timeout: positive(
+            'connectTimeoutMs',
+            options.connectTimeoutMs ?? CIRCLE_CLIENT_DEFAULTS.connectTimeoutMs,
+          ),
+        },
+        connections: positive(
+          'connections',
+          options.connections ?? CIRCLE_CLIENT_DEFAULTS.connections,
+          true,
+        ),
         keepAliveTimeout: 30_000,
         pipelining: 1,
       });
