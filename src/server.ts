@@ -1,6 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CircleClient, createCircleClient } from './circle/client.js';
+import {
+  circleClientOptionsFromConfig,
+  userTokenCacheOptionsFromConfig,
+} from './circle/settings.js';
 import { UserTokenCache } from './circle/user-token-cache.js';
 import type { Config } from './config.js';
 import { createConnectionControls, serverOptions } from './connection-controls.js';
@@ -8,8 +12,11 @@ import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
-import { resolveToggle, securityOptionsFromConfig } from './security/from-config.js';
+import { resolveMetricsPort } from './observability-settings.js';
+import { securityOptionsFromConfig } from './security/from-config.js';
 import type { RateLimitStore } from './security/rate-limit.js';
+import { connectionLimitsFromConfig } from './server-settings.js';
+import { resolveToggle } from './setting.js';
 import { createSharedState } from './shared-state/create-shared-state.js';
 import { type RunningSimulator, startCircleSimulator } from './simulator/index.js';
 
@@ -82,21 +89,7 @@ export async function startGatewayServer(
   const client = createCircleClient({
     apiKey,
     baseUrl,
-    connectTimeoutMs: config.upstreamConnectTimeoutMs,
-    connections: config.upstreamConnections,
-    attemptTimeoutMs: config.upstreamAttemptTimeoutMs,
-    retry: {
-      maxAttempts: config.upstreamMaxAttempts,
-      baseDelayMs: config.upstreamRetryBaseDelayMs,
-      maxDelayMs: config.upstreamRetryMaxDelayMs,
-      budgetRatio: config.upstreamRetryBudgetRatio,
-    },
-    circuitBreaker: {
-      failureThreshold: config.circuitFailureThreshold,
-      resetAfterMs: config.circuitResetMs,
-    },
-    maxInFlight: config.upstreamMaxInFlight,
-    queueTimeoutMs: config.upstreamQueueTimeoutMs,
+    ...circleClientOptionsFromConfig(config),
     observer: {
       onAttempt: (e) => {
         const fields = {
@@ -121,10 +114,7 @@ export async function startGatewayServer(
     },
   });
 
-  const configuredCache = new UserTokenCache({
-    maxEntries: config.userTokenCacheMaxEntries,
-    ttlMs: config.userTokenCacheTtlMs,
-  });
+  const configuredCache = new UserTokenCache(userTokenCacheOptionsFromConfig(config));
   const userTokenCache = hooks.userTokenCache ?? configuredCache;
   const sharedState =
     hooks.sharedState ??
@@ -143,8 +133,7 @@ export async function startGatewayServer(
   const store = rateLimitStore ?? sharedState?.rateLimitStore;
   if (store && security.rateLimits) security.rateLimits = { ...security.rateLimits, store };
   // In production /metrics leaves the API port for a loopback one (see src/metrics-server.ts).
-  const metricsPort =
-    config.metricsPort === 'auto' ? (config.production ? 9464 : 'api') : config.metricsPort;
+  const metricsPort = resolveMetricsPort(config);
   const gateway = createGateway({
     ...hooks,
     client,
@@ -181,12 +170,7 @@ export async function startGatewayServer(
         : {},
   });
 
-  const limits = {
-    headersTimeoutMs: config.headersTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    maxConnections: config.maxConnections,
-    keepAliveTimeoutMs: 5_000,
-  };
+  const limits = connectionLimitsFromConfig(config);
   const server = createServer(serverOptions(limits), (req, res) => {
     connections.track(req, res);
     res.once('close', () => {

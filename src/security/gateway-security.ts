@@ -2,7 +2,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { RefreshInput } from '../circle/user-token-service.js';
 import type { Logger } from '../logger.js';
 import { isCallerRefusal } from '../schema/errors.js';
-import { useBodyLimit } from './body-limit.js';
+import { DEFAULT_MAX_BODY_BYTES, useBodyLimit } from './body-limit.js';
 import {
   createAddressMatcher,
   createClientAddressResolver,
@@ -17,6 +17,7 @@ import {
   createAddressGate,
   createMemoryRateLimitStore,
   createRateLimiter,
+  defaultRateLimitExempt,
   type MaybeRefusal,
   type RateLimitStore,
   type TokenBucketLimit,
@@ -47,8 +48,9 @@ export interface RateLimitOptions {
    * Client addresses neither limit applies to (IPs, CIDRs, `loopback`, `private`). `loopback`
    * includes in-process requests (no socket): the machine itself, its health checks, sidecars,
    * test suites and benchmarks. Behind a proxy on the same host, set `trustProxy` so clients are
-   * told apart from the proxy.
-   * @default ['loopback']
+   * told apart from the proxy. In production (NODE_ENV=production) nothing is exempt by default:
+   * a reverse proxy on the same host would otherwise exempt every client.
+   * @default ['loopback'] ([] when NODE_ENV=production)
    */
   exempt?: readonly string[];
   /**
@@ -163,7 +165,11 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
           perAddress: options.rateLimits?.perAddress,
           perDevice: options.rateLimits?.perDevice,
           upstreamPerAddress: options.rateLimits?.upstreamPerAddress,
-          isExempt: createAddressMatcher(options.rateLimits?.exempt ?? ['loopback']),
+          isExempt: createAddressMatcher(
+            // The same NODE_ENV rule as RATE_LIMIT_EXEMPT's default: code and settings agree.
+            options.rateLimits?.exempt ??
+              defaultRateLimitExempt(globalThis.process?.env?.NODE_ENV === 'production'),
+          ),
           now: deps.now,
         });
   const addressGate = limiter
@@ -173,7 +179,7 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
         logger: deps.logger,
       })
     : undefined;
-  const maxBodyBytes = options.maxBodyBytes ?? 65_536;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   const plugins: Plugin[] = [
     useSecurityHeaders({ hstsMaxAgeSeconds: options.hstsMaxAgeSeconds, graphiqlCsp }),
