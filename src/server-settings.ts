@@ -120,3 +120,24 @@ export const connectionLimitsFromConfig = (config: ValuesOf<typeof SERVER_SETTIN
   maxConnections: config.maxConnections,
   keepAliveTimeoutMs: 5_000,
 });
+
+/** What no single setting can check (values missing were refused already). */
+export function checkServerSettings(
+  values: Partial<ValuesOf<typeof SERVER_SETTINGS>>,
+  apiKey: string | undefined,
+  problems: string[],
+): void {
+  const { headersTimeoutMs, requestTimeoutMs, workers } = values;
+  if (
+    headersTimeoutMs !== undefined &&
+    requestTimeoutMs !== undefined &&
+    requestTimeoutMs < headersTimeoutMs
+  ) {
+    problems.push('REQUEST_TIMEOUT_MS must be >= HEADERS_TIMEOUT_MS (the headers are part of it)');
+  }
+  if (workers !== undefined && workers > 1 && apiKey === undefined) {
+    problems.push(
+      'WORKERS > 1 needs CIRCLE_API_KEY: the embedded simulator keeps its sessions in one process',
+    );
+  }
+}

@@ -3,8 +3,9 @@
  * cache) and their mapping to the client's options. Defaults are the client's own (./defaults.ts).
  */
 
+import { readFileSync } from 'node:fs';
 import { integer, optional, ratio, setting, text, type ValuesOf } from '../setting.js';
-import type { CircleClientOptions } from './client.js';
+import { type CircleClientOptions, isWellFormedApiKey } from './client.js';
 import {
   CIRCLE_CLIENT_DEFAULTS,
   CIRCUIT_BREAKER_DEFAULTS,
@@ -162,3 +163,63 @@ export const userTokenCacheOptionsFromConfig = (config: CircleConfig): UserToken
   maxEntries: config.userTokenCacheMaxEntries,
   ttlMs: config.userTokenCacheTtlMs,
 });
+
+/**
+ * A secret from a file (a Docker or Kubernetes secret mount). Problems name the setting and the
+ * path, never the content.
+ */
+function readSecretFile(path: string, name: string, problems: string[]): string | undefined {
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    problems.push(`${name} names a file that cannot be read (${path}: ${String(code ?? 'error')})`);
+    return undefined;
+  }
+  const value = content.replace(/\r?\n$/, '');
+  if (value.trim() === '') {
+    problems.push(`${name} names an empty file (${path})`);
+    return undefined;
+  }
+  return value;
+}
+
+/**
+ * The API key, from CIRCLE_API_KEY or the file CIRCLE_API_KEY_FILE names (not in the settings
+ * table: the key is never shown, and its absence means the simulator). Problems never quote it.
+ */
+export function readCircleApiKey(
+  env: Record<string, string | undefined>,
+  keyFile: string | undefined,
+  production: boolean,
+  problems: string[],
+): string | undefined {
+  let apiKey = env.CIRCLE_API_KEY?.trim() || undefined;
+  if (keyFile !== undefined) {
+    if (apiKey !== undefined) {
+      problems.push('CIRCLE_API_KEY and CIRCLE_API_KEY_FILE are both set: set only one');
+    } else {
+      apiKey = readSecretFile(keyFile, 'CIRCLE_API_KEY_FILE', problems);
+    }
+  }
+  if (apiKey !== undefined && !isWellFormedApiKey(apiKey)) {
+    problems.push(
+      `${keyFile === undefined ? 'CIRCLE_API_KEY' : "CIRCLE_API_KEY_FILE's content"} must have the form TEST_API_KEY:ID:SECRET or LIVE_API_KEY:ID:SECRET`,
+    );
+  }
+  if (apiKey === undefined && production) {
+    problems.push(
+      'CIRCLE_API_KEY is required when NODE_ENV=production (without it the gateway would run against its simulator)',
+    );
+  }
+  return apiKey;
+}
+
+/** What no single setting can check (values missing were refused already). */
+export function checkCircleSettings(values: Partial<CircleConfig>, problems: string[]): void {
+  const { upstreamRetryBaseDelayMs: base, upstreamRetryMaxDelayMs: max } = values;
+  if (base !== undefined && max !== undefined && max < base) {
+    problems.push('UPSTREAM_RETRY_MAX_DELAY_MS must be >= UPSTREAM_RETRY_BASE_DELAY_MS');
+  }
+}

@@ -25,7 +25,7 @@ describe('introspection turned off', () => {
       reason: 'INTROSPECTION_DISABLED',
     });
     // The first introspection field, `a: __schema`, where its alias starts.
-    expect(error?.locations).toEqual([{ line: 1, column: 3 }]);
+    expect(JSON.parse(answer.text).errors[0].locations).toEqual([{ line: 1, column: 3 }]);
   });
 
   it('finds introspection inside fragments too', async () => {
