@@ -3,7 +3,9 @@
  * nothing takes a free-form object, so no request, header or token can slip into a line.
  */
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
@@ -72,7 +74,7 @@ class JsonLogger implements Logger {
 
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
   const sink: Sink = {
-    threshold: LEVELS[options.level ?? 'info'],
+    threshold: LEVELS[options.level ?? DEFAULT_LOG_LEVEL],
     write: options.write ?? ((line: string) => process.stdout.write(`${line}\n`)),
     now: options.now ?? Date.now,
     traceFields: options.traceFields,

@@ -53,6 +53,9 @@ export interface RefreshContextOptions {
   now?: () => number;
 }
 
+/** The default deadline of one mutation's upstream work (MUTATION_DEADLINE_MS's too). */
+export const DEFAULT_MUTATION_DEADLINE_MS = 10_000;
+
 /** One id per HTTP request: the caller's X-Request-Id when it is a UUID, else a new one. */
 export const requestIdFor = (given: string | null | undefined): string =>
   given && isUuid(given) ? given : uuidv4();
@@ -63,7 +66,7 @@ export function createRefreshContextFactory(
 ): (requestId: string, caller: RefreshCaller) => GatewayContext {
   const now = options.now ?? Date.now;
   const { logger, gatewayInfo, beforeRefresh, afterRefreshFailed } = options;
-  const mutationDeadlineMs = options.mutationDeadlineMs ?? 10_000;
+  const mutationDeadlineMs = options.mutationDeadlineMs ?? DEFAULT_MUTATION_DEADLINE_MS;
   if (!Number.isFinite(mutationDeadlineMs) || mutationDeadlineMs <= 0) {
     throw new RangeError('mutationDeadlineMs must be a positive number');
   }

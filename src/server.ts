@@ -2,6 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CircleClient, createCircleClient, observeCircleClient } from './circle/client.js';
 import { logCircleClient } from './circle/log-subscriber.js';
+import {
+  circleClientOptionsFromConfig,
+  userTokenCacheOptionsFromConfig,
+} from './circle/settings.js';
 import { UserTokenCache } from './circle/user-token-cache.js';
 import type { Config } from './config.js';
 import { createConnectionControls, serverOptions } from './connection-controls.js';
@@ -9,9 +13,12 @@ import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
-import { resolveToggle, securityOptionsFromConfig } from './security/from-config.js';
+import { resolveMetricsPort } from './observability-settings.js';
+import { securityOptionsFromConfig } from './security/from-config.js';
 import { capturePeerAddresses } from './security/peer-address.js';
 import type { RateLimitStore } from './security/rate-limit.js';
+import { connectionLimitsFromConfig } from './server-settings.js';
+import { resolveToggle } from './setting.js';
 import { createSharedState } from './shared-state/create-shared-state.js';
 import { type RunningSimulator, startCircleSimulator } from './simulator/index.js';
 
@@ -84,21 +91,7 @@ export async function startGatewayServer(
   const client = createCircleClient({
     apiKey,
     baseUrl,
-    connectTimeoutMs: config.upstreamConnectTimeoutMs,
-    connections: config.upstreamConnections,
-    attemptTimeoutMs: config.upstreamAttemptTimeoutMs,
-    retry: {
-      maxAttempts: config.upstreamMaxAttempts,
-      baseDelayMs: config.upstreamRetryBaseDelayMs,
-      maxDelayMs: config.upstreamRetryMaxDelayMs,
-      budgetRatio: config.upstreamRetryBudgetRatio,
-    },
-    circuitBreaker: {
-      failureThreshold: config.circuitFailureThreshold,
-      resetAfterMs: config.circuitResetMs,
-    },
-    maxInFlight: config.upstreamMaxInFlight,
-    queueTimeoutMs: config.upstreamQueueTimeoutMs,
+    ...circleClientOptionsFromConfig(config),
   });
   // Logs and metrics follow the client's published events, each on its own.
   const stopObserving = [
@@ -106,10 +99,7 @@ export async function startGatewayServer(
     observeCircleClient(client, metrics.observer),
   ];
 
-  const configuredCache = new UserTokenCache({
-    maxEntries: config.userTokenCacheMaxEntries,
-    ttlMs: config.userTokenCacheTtlMs,
-  });
+  const configuredCache = new UserTokenCache(userTokenCacheOptionsFromConfig(config));
   const userTokenCache = hooks.userTokenCache ?? configuredCache;
   const sharedState =
     hooks.sharedState ??
@@ -128,8 +118,7 @@ export async function startGatewayServer(
   const store = rateLimitStore ?? sharedState?.rateLimitStore;
   if (store && security.rateLimits) security.rateLimits = { ...security.rateLimits, store };
   // In production /metrics leaves the API port for a loopback one (see src/metrics-server.ts).
-  const metricsPort =
-    config.metricsPort === 'auto' ? (config.production ? 9464 : 'api') : config.metricsPort;
+  const metricsPort = resolveMetricsPort(config);
   const gateway = createGateway({
     ...hooks,
     client,
@@ -166,12 +155,7 @@ export async function startGatewayServer(
         : {},
   });
 
-  const limits = {
-    headersTimeoutMs: config.headersTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    maxConnections: config.maxConnections,
-    keepAliveTimeoutMs: 5_000,
-  };
+  const limits = connectionLimitsFromConfig(config);
   const server = createServer(serverOptions(limits), (req, res) => {
     connections.track(req, res);
     res.once('close', () => {

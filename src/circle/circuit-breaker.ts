@@ -1,5 +1,7 @@
 /** A consecutive-failure circuit breaker: closed, then open for a pause, then one probe. */
 
+import { CIRCUIT_BREAKER_DEFAULTS } from './defaults.js';
+
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface CircuitBreakerOptions {
@@ -28,8 +30,8 @@ export class CircuitBreaker {
     private readonly now: () => number = Date.now,
     private readonly onChange: (state: CircuitState) => void = () => {},
   ) {
-    this.threshold = options.failureThreshold ?? 5;
-    this.resetAfterMs = options.resetAfterMs ?? 5000;
+    this.threshold = options.failureThreshold ?? CIRCUIT_BREAKER_DEFAULTS.failureThreshold;
+    this.resetAfterMs = options.resetAfterMs ?? CIRCUIT_BREAKER_DEFAULTS.resetAfterMs;
     if (!Number.isInteger(this.threshold) || this.threshold < 0) {
       throw new RangeError('circuitBreaker.failureThreshold must be an integer >= 0');
     }

@@ -3,9 +3,11 @@
  * (src/circle/http-attempt.ts), the call policy around it (src/circle/call-policy.ts), and the
  * two endpoints (src/circle/endpoints.ts). Its events go out once (src/circle/client-events.ts).
  */
+
 import { type CallOptions, createCallPolicy } from './call-policy.js';
 import type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js';
 import { type CircleClientObserver, createCircleEvents } from './client-events.js';
+import { CIRCLE_CLIENT_DEFAULTS, DEFAULT_CIRCLE_BASE_URL } from './defaults.js';
 import { mintRequest, refreshRequest } from './endpoints.js';
 import { createHttpAttempt, type Dispatcher } from './http-attempt.js';
 import type { RetryOptions } from './retry-policy.js';
@@ -24,7 +26,7 @@ export {
   observeCircleClient,
 } from './client-events.js';
 
-export const DEFAULT_CIRCLE_BASE_URL = 'https://api.circle.com';
+export { DEFAULT_CIRCLE_BASE_URL };
 
 export interface CircleClientOptions {
   /** `PREFIX:ID:SECRET`. Sent only as `Authorization: Bearer` to `baseUrl`. */
@@ -124,20 +126,34 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
     throw new TypeError('baseUrl must be an http(s) URL');
   }
   const now = options.now ?? Date.now;
-  const attemptTimeoutMs = positive('attemptTimeoutMs', options.attemptTimeoutMs ?? 5000);
-  const queueTimeoutMs = options.queueTimeoutMs ?? 1000;
+  const attemptTimeoutMs = positive(
+    'attemptTimeoutMs',
+    options.attemptTimeoutMs ?? CIRCLE_CLIENT_DEFAULTS.attemptTimeoutMs,
+  );
+  const queueTimeoutMs = options.queueTimeoutMs ?? CIRCLE_CLIENT_DEFAULTS.queueTimeoutMs;
   if (!Number.isFinite(queueTimeoutMs) || queueTimeoutMs < 0) {
     throw new RangeError('queueTimeoutMs must be a number >= 0');
   }
-  const maxInFlight = positive('maxInFlight', options.maxInFlight ?? 256, true);
+  const maxInFlight = positive(
+    'maxInFlight',
+    options.maxInFlight ?? CIRCLE_CLIENT_DEFAULTS.maxInFlight,
+    true,
+  );
   const injected = options.dispatcher !== undefined;
   const http = createHttpAttempt({
     apiKey: options.apiKey,
     baseUrl,
     dispatcher: options.dispatcher,
     // Checked only for the client's own Agent, as before: an injected dispatcher ignores them.
-    connectTimeoutMs: injected ? 0 : positive('connectTimeoutMs', options.connectTimeoutMs ?? 2000),
-    connections: injected ? 0 : positive('connections', options.connections ?? 64, true),
+    connectTimeoutMs: injected
+      ? 0
+      : positive(
+          'connectTimeoutMs',
+          options.connectTimeoutMs ?? CIRCLE_CLIENT_DEFAULTS.connectTimeoutMs,
+        ),
+    connections: injected
+      ? 0
+      : positive('connections', options.connections ?? CIRCLE_CLIENT_DEFAULTS.connections, true),
     userAgent: options.userAgent ?? 'circle-wallets-graphql-gateway',
     now,
   });
@@ -150,7 +166,7 @@ export function createCircleClient(options: CircleClientOptions): CircleClient {
     retry: options.retry,
     circuitBreaker: options.circuitBreaker,
     maxInFlight,
-    maxQueued: options.maxQueued ?? 1024,
+    maxQueued: options.maxQueued ?? CIRCLE_CLIENT_DEFAULTS.maxQueued,
     queueTimeoutMs,
     events: createCircleEvents(options.observer),
     source: client,

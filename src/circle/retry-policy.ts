@@ -1,5 +1,7 @@
 /** When and how long to wait before another attempt. Pure functions and one small budget. */
 
+import { RETRY_DEFAULTS } from './defaults.js';
+
 export interface RetryOptions {
   /**
    * Attempts per call, the first included. 1 turns retries off.
@@ -33,11 +35,11 @@ export type ResolvedRetryOptions = Required<RetryOptions>;
 
 export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOptions {
   const resolved = {
-    maxAttempts: options.maxAttempts ?? 3,
-    baseDelayMs: options.baseDelayMs ?? 100,
-    maxDelayMs: options.maxDelayMs ?? 2000,
-    budgetRatio: options.budgetRatio ?? 0.2,
-    budgetMinRetries: options.budgetMinRetries ?? 10,
+    maxAttempts: options.maxAttempts ?? RETRY_DEFAULTS.maxAttempts,
+    baseDelayMs: options.baseDelayMs ?? RETRY_DEFAULTS.baseDelayMs,
+    maxDelayMs: options.maxDelayMs ?? RETRY_DEFAULTS.maxDelayMs,
+    budgetRatio: options.budgetRatio ?? RETRY_DEFAULTS.budgetRatio,
+    budgetMinRetries: options.budgetMinRetries ?? RETRY_DEFAULTS.budgetMinRetries,
   };
   if (!Number.isInteger(resolved.maxAttempts) || resolved.maxAttempts < 1) {
     throw new RangeError('retry.maxAttempts must be an integer >= 1');

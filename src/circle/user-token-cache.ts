@@ -9,6 +9,8 @@
  */
 import { LRUCache } from 'lru-cache';
 
+import { USER_TOKEN_CACHE_DEFAULTS } from './defaults.js';
+
 export interface UserTokenCacheOptions {
   /**
    * Most user ids kept; the least recently used goes first.
@@ -62,9 +64,9 @@ export class UserTokenCache implements MintedTokenCache {
   private readonly now: () => number;
 
   constructor(options: UserTokenCacheOptions = {}) {
-    this.maxEntries = options.maxEntries ?? 10_000;
-    this.ttlMs = options.ttlMs ?? 50 * 60_000;
-    this.marginMs = options.expiryMarginMs ?? 60_000;
+    this.maxEntries = options.maxEntries ?? USER_TOKEN_CACHE_DEFAULTS.maxEntries;
+    this.ttlMs = options.ttlMs ?? USER_TOKEN_CACHE_DEFAULTS.ttlMs;
+    this.marginMs = options.expiryMarginMs ?? USER_TOKEN_CACHE_DEFAULTS.expiryMarginMs;
     this.now = options.now ?? Date.now;
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 0) {
       throw new RangeError('userTokenCache.maxEntries must be an integer >= 0');

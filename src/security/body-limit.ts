@@ -1,6 +1,9 @@
 import type { Plugin } from 'graphql-yoga';
 import { GatewayRefusal } from './refusal.js';
 
+/** The body limit's default, for code and for MAX_BODY_BYTES alike. */
+export const DEFAULT_MAX_BODY_BYTES = 65_536;
+
 export interface BodyLimitOptions {
   /**
    * Largest request body, in bytes. A larger Content-Length is refused before the body is read; a
@@ -21,7 +24,7 @@ const tooLarge = (maxBytes: number) =>
 
 /** Refuses request bodies over `maxBytes` with 413 (BAD_USER_INPUT, reason BODY_TOO_LARGE). */
 export function useBodyLimit(options: BodyLimitOptions = {}): Plugin {
-  const maxBytes = options.maxBytes ?? 65_536;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
     throw new RangeError('maxBytes must be a whole number >= 1');
   }

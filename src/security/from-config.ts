@@ -1,13 +1,16 @@
-import type { Config } from '../config.js';
+import { resolveToggle, type ValuesOf } from '../setting.js';
 import type { SecurityOptions } from './gateway-security.js';
+import { defaultRateLimitExempt } from './rate-limit.js';
+import type { SECURITY_SETTINGS } from './settings.js';
 import { loadTrustedDocuments } from './trusted-documents.js';
 
-/** `auto` follows NODE_ENV: on in development, off in production. */
-export const resolveToggle = (value: boolean | 'auto', production: boolean): boolean =>
-  value === 'auto' ? !production : value;
+export { resolveToggle };
+
+/** What the security options are made from: this area's settings, and NODE_ENV. */
+export type SecurityConfig = ValuesOf<typeof SECURITY_SETTINGS> & { production: boolean };
 
 /** The gateway's security options from the settings (reads the trusted-documents manifest). */
-export function securityOptionsFromConfig(config: Config): SecurityOptions {
+export function securityOptionsFromConfig(config: SecurityConfig): SecurityOptions {
   return {
     maxBodyBytes: config.maxBodyBytes,
     limits: {
@@ -27,9 +30,7 @@ export function securityOptionsFromConfig(config: Config): SecurityOptions {
         burst: config.rateLimitUpstreamBurst,
         refusalCost: config.rateLimitUpstreamRefusalCost,
       },
-      // Loopback is exempt in development (tests, benchmarks, one developer); in production a
-      // reverse proxy on the same host would otherwise exempt every client.
-      exempt: config.rateLimitExempt ?? (config.production ? [] : ['loopback']),
+      exempt: config.rateLimitExempt ?? defaultRateLimitExempt(config.production),
     },
     trustProxy: config.trustProxy,
     corsOrigins: config.corsOrigins,

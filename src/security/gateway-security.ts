@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { ParamStep } from '../pipeline-steps.js';
 import { mirrored } from '../plugin-guard.js';
 import { isCallerRefusal } from '../schema/errors.js';
-import { useBodyLimit } from './body-limit.js';
+import { DEFAULT_MAX_BODY_BYTES, useBodyLimit } from './body-limit.js';
 import { createAddressMatcher, createNodeAddressResolver } from './client-address.js';
 import { createCorsOptions } from './cors.js';
 import { useCsrfPrevention } from './csrf-prevention.js';
@@ -14,6 +14,7 @@ import {
   createAddressGate,
   createMemoryRateLimitStore,
   createRateLimiter,
+  defaultRateLimitExempt,
   type MaybeRefusal,
   type RateLimitStore,
   type TokenBucketLimit,
@@ -44,8 +45,9 @@ export interface RateLimitOptions {
    * Client addresses neither limit applies to (IPs, CIDRs, `loopback`, `private`). `loopback`
    * includes in-process requests (no socket): the machine itself, its health checks, sidecars,
    * test suites and benchmarks. Behind a proxy on the same host, set `trustProxy` so clients are
-   * told apart from the proxy.
-   * @default ['loopback']
+   * told apart from the proxy. In production (NODE_ENV=production) nothing is exempt by default:
+   * a reverse proxy on the same host would otherwise exempt every client.
+   * @default ['loopback'] ([] when NODE_ENV=production)
    */
   exempt?: readonly string[];
   /**
@@ -164,7 +166,11 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
           perAddress: options.rateLimits?.perAddress,
           perDevice: options.rateLimits?.perDevice,
           upstreamPerAddress: options.rateLimits?.upstreamPerAddress,
-          isExempt: createAddressMatcher(options.rateLimits?.exempt ?? ['loopback']),
+          isExempt: createAddressMatcher(
+            // The same NODE_ENV rule as RATE_LIMIT_EXEMPT's default: code and settings agree.
+            options.rateLimits?.exempt ??
+              defaultRateLimitExempt(globalThis.process?.env?.NODE_ENV === 'production'),
+          ),
           now: deps.now,
         });
   const addressGate = limiter
@@ -174,7 +180,7 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
         logger: deps.logger,
       })
     : undefined;
-  const maxBodyBytes = options.maxBodyBytes ?? 65_536;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // Charged once per request, whichever of the front door and Yoga's plugin sees it first: the
   // key is the node:http request (or, in process, Yoga's Request).
   const charged = new WeakMap<object, MaybeRefusal>();

@@ -127,6 +127,21 @@ export interface UpstreamBudget extends TokenBucketLimit {
   refusalCost?: number;
 }
 
+/** The limits' defaults, for code (createRateLimiter) and settings (RATE_LIMIT_*) alike. */
+export const RATE_LIMIT_DEFAULTS = {
+  perAddress: { rate: 50, burst: 100 },
+  perDevice: { rate: 5, burst: 10 },
+  upstreamPerAddress: { rate: 1, burst: 3, refusalCost: 2 },
+} as const;
+
+/**
+ * Addresses no limit applies to unless told otherwise: loopback (tests, benchmarks, one developer)
+ * outside production; none in production, where a reverse proxy on the same host would otherwise
+ * exempt every client. Code (createGateway) and settings (RATE_LIMIT_EXEMPT) both use this.
+ */
+export const defaultRateLimitExempt = (production: boolean): readonly string[] =>
+  production ? [] : ['loopback'];
+
 export interface RateLimiterOptions {
   store: RateLimitStore;
   /** @default { rate: 50, burst: 100 } */
@@ -142,10 +157,10 @@ export interface RateLimiterOptions {
 
 /** The two limits of the gateway over one store. */
 export function createRateLimiter(options: RateLimiterOptions) {
-  const perAddress = options.perAddress ?? { rate: 50, burst: 100 };
-  const perDevice = options.perDevice ?? { rate: 5, burst: 10 };
-  const upstream = options.upstreamPerAddress ?? { rate: 1, burst: 3 };
-  const refusalCost = upstream.refusalCost ?? 2;
+  const perAddress = options.perAddress ?? RATE_LIMIT_DEFAULTS.perAddress;
+  const perDevice = options.perDevice ?? RATE_LIMIT_DEFAULTS.perDevice;
+  const upstream = options.upstreamPerAddress ?? RATE_LIMIT_DEFAULTS.upstreamPerAddress;
+  const refusalCost = upstream.refusalCost ?? RATE_LIMIT_DEFAULTS.upstreamPerAddress.refusalCost;
   checkLimit('perAddress', perAddress);
   checkLimit('perDevice', perDevice);
   checkLimit('upstreamPerAddress', upstream);

@@ -19,6 +19,9 @@ import { createRedisRefreshCoalescer } from './redis-refresh-coalescer.js';
 import { createRedisTokenCache } from './redis-token-cache.js';
 import { createSecretBox } from './secret-box.js';
 
+/** Defaults of createSharedState's options, and of REDIS_TIMEOUT_MS and REDIS_KEY_PREFIX. */
+export const SHARED_STATE_DEFAULTS = { timeoutMs: 250, prefix: 'cwg:' } as const;
+
 export interface SharedStateOptions {
   /** `redis://` or `rediss://` (TLS), with password and database in the URL if needed. */
   url: string;
@@ -55,8 +58,8 @@ export interface SharedState {
 
 /** Connects (waiting at most `timeoutMs`; the stores fall back until Redis answers). */
 export async function createSharedState(options: SharedStateOptions): Promise<SharedState> {
-  const timeoutMs = options.timeoutMs ?? 250;
-  const prefix = options.prefix ?? 'cwg:';
+  const timeoutMs = options.timeoutMs ?? SHARED_STATE_DEFAULTS.timeoutMs;
+  const prefix = options.prefix ?? SHARED_STATE_DEFAULTS.prefix;
   const health = createRedisHealth({ logger: options.logger, registry: options.registry });
   const redis = new Redis(options.url, {
     lazyConnect: true,

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { renderSettingsTable } from '../../scripts/settings-table.js';
 import { GATEWAY_ERROR_CODES } from '../../src/schema/errors.js';
-import { renderSettingsTable } from '../../src/settings-table.js';
 
 // Table cells compared without their padding, so a Markdown formatter may align them.
 const squeeze = (text: string) => text.replace(/ *\| */g, '|').replace(/\|-+/g, '|-');

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { SETTINGS } from './config.js';
+import { SETTINGS } from '../src/config.js';
 
 function defaultOf(setting: (typeof SETTINGS)[number]): string {
   if ('defaultLabel' in setting && setting.defaultLabel) return setting.defaultLabel;
@@ -8,7 +8,7 @@ function defaultOf(setting: (typeof SETTINGS)[number]): string {
   return `\`${Array.isArray(value) ? value.join(',') : String(value)}\``;
 }
 
-/** The README's settings table, made from the one list the gateway reads (a test compares). */
+/** docs/settings.md's settings table, made from the one list the gateway reads (a test compares). */
 export function renderSettingsTable(): string {
   const rows = SETTINGS.map((s) => `| \`${s.env}\` | ${s.description} | ${defaultOf(s)} |`);
   return ['| variable | meaning | default |', '|---|---|---|', ...rows].join('\n');
@@ -16,7 +16,7 @@ export function renderSettingsTable(): string {
 
 const MARKERS = /<!-- settings:start -->\n[\s\S]*?<!-- settings:end -->/;
 
-// `npm run docs:settings` rewrites the README's table in place.
+// `npm run docs:settings` rewrites docs/settings.md's table in place.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const readme = new URL('../docs/settings.md', import.meta.url);
   const text = readFileSync(readme, 'utf8');
@@ -25,5 +25,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     readme,
     text.replace(MARKERS, () => `<!-- settings:start -->\n${table}\n<!-- settings:end -->`),
   );
-  process.stdout.write('README settings table updated.\n');
+  process.stdout.write('docs/settings.md: settings table updated.\n');
 }
