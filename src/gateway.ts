@@ -110,7 +110,7 @@ export interface GatewayOptions {
   subgraph?: boolean;
   /**
    * Metrics from `createMetrics()`: every GraphQL result is counted, coalesced calls too, and
-   * GET /metrics serves them. Give the same object's `observer` to the Circle client.
+   * GET /metrics serves them. Attach the same object's `observer` to the Circle client (`observeCircleClient(client, metrics.observer)`).
    * @default undefined (no /metrics)
    */
   metrics?: Metrics;

@@ -1,17 +1,12 @@
-import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from '../helpers/chromium.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
 
 /**
  * What GraphiQL costs a browser on the wire: bytes received for a first and a second page view,
  * counted by Chromium itself (DevTools protocol, `encodedDataLength`: headers and body as sent).
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI) {
-  throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/run should have installed Chromium.`);
-}
 
 describe.skipIf(!hasChromium)('GraphiQL transfer, first and second view (Chromium)', () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
@@ -22,7 +17,7 @@ describe.skipIf(!hasChromium)('GraphiQL transfer, first and second view (Chromiu
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'],
+      args: CHROMIUM_FLAGS,
     });
   }, 60_000);
 

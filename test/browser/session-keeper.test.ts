@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bundleClient } from '../../scripts/client-bundle.js';
 import { refreshUserToken } from '../../src/client/index.js';
+import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from '../helpers/chromium.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
 
 /**
@@ -13,22 +13,6 @@ import { startTestGateway } from '../helpers/gateway-server.js';
  * embedded Circle simulator. The page's origin also proxies /graphql to the gateway, so a test
  * can cut a response after Circle has processed the call.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-// Headless Chromium in a container (stack notes, trap 11), as the GraphiQL suite launches it.
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-if (!hasChromium && process.env.CI) {
-  throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/run should have installed Chromium.`);
-}
 
 const HOUR = 60 * 60 * 1000;
 const REFRESH_PATH = '/v1/w3s/users/token/refresh';

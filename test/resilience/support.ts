@@ -4,11 +4,13 @@
  * no rate limits, no base latency) so that only the injected faults misbehave, and its own record
  * of received calls is what the tests count.
  */
+
 import { createServer } from 'node:net';
 import {
   RefreshUserTokenDocument,
   type RefreshUserTokenInput,
 } from '../../src/generated/graphql.js';
+import { GATEWAY_ERROR_CODES } from '../../src/schema/error-codes.js';
 import type { RecordedRequest, SimulatorSession } from '../../src/simulator/index.js';
 import { startCircleSimulator } from '../../src/simulator/index.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
@@ -17,21 +19,8 @@ export const API_KEY = 'TEST_API_KEY:resilience:not-a-secret';
 export const REFRESH_PATH = '/v1/w3s/users/token/refresh';
 export const MINT_PATH = '/v1/w3s/users/token';
 
-/** Every `extensions.code` the contract allows. */
-export const CONTRACT_CODES = new Set([
-  'BAD_USER_INPUT',
-  'USER_TOKEN_EXPIRED',
-  'USER_TOKEN_INVALID',
-  'USER_NOT_FOUND',
-  'USER_DISABLED',
-  'DEVICE_INVALID',
-  'REFRESH_REJECTED',
-  'RATE_LIMITED',
-  'UPSTREAM_AUTH_FAILED',
-  'UPSTREAM_TIMEOUT',
-  'UPSTREAM_UNAVAILABLE',
-  'INTERNAL_SERVER_ERROR',
-]);
+/** Every `extensions.code` the contract allows: the gateway's one list. */
+export const CONTRACT_CODES: ReadonlySet<string> = new Set(GATEWAY_ERROR_CODES);
 
 /**
  * Short settings so that every fault plays out in well under two seconds. The breaker is off and
