@@ -27,16 +27,16 @@ if (built.status !== 0) process.exit(built.status ?? 1);
 const dist = new URL('../dist/', import.meta.url);
 const { readConfig } = (await import(
   new URL('config.js', dist).href
-)) as typeof import('../src/config.js');
+)) as typeof import('../src/config/config.js');
 const { startGatewayServer } = (await import(
   new URL('server.js', dist).href
-)) as typeof import('../src/server.js');
+)) as typeof import('../src/http/server.js');
 const { startCircleSimulator } = (await import(
   new URL('simulator/index.js', dist).href
 )) as typeof import('../src/simulator/index.js');
 const { createLogger } = (await import(
   new URL('logger.js', dist).href
-)) as typeof import('../src/logger.js');
+)) as typeof import('../src/observability/logger.js');
 
 const simulator = await startCircleSimulator({ fast: true, maxRecordedRequests: 1 });
 const gateway = await startGatewayServer(

@@ -33,15 +33,32 @@ export {
   UserTokenCache,
   type UserTokenCacheOptions,
 } from './circle/user-token-cache.js';
-export { type Config, ConfigError, readConfig } from './config.js';
-export { createGateway, EXAMPLE_MUTATION, type Gateway, type GatewayOptions } from './gateway.js';
+export { type Config, ConfigError, readConfig } from './config/config.js';
+export { VERSION } from './config/version.js';
+export {
+  createGateway,
+  EXAMPLE_MUTATION,
+  type Gateway,
+  type GatewayOptions,
+} from './http/gateway.js';
+export {
+  type RefreshUserTokenPluginContext,
+  type RefreshUserTokenPluginOptions,
+  useRefreshUserToken,
+} from './http/refresh-user-token-plugin.js';
+export {
+  type GatewayServerOptions,
+  type RunningGateway,
+  SIMULATOR_API_KEY,
+  startGatewayServer,
+} from './http/server.js';
 export {
   createLogger,
   type LogFields,
   type Logger,
   type LoggerOptions,
   type LogLevel,
-} from './logger.js';
+} from './observability/logger.js';
 export {
   CIRCUIT_STATE_VALUES,
   createMetrics,
@@ -50,12 +67,14 @@ export {
   type UpstreamStatus,
   useMetrics,
   useMetricsEndpoint,
-} from './metrics.js';
+} from './observability/metrics.js';
 export {
-  type RefreshUserTokenPluginContext,
-  type RefreshUserTokenPluginOptions,
-  useRefreshUserToken,
-} from './refresh-user-token-plugin.js';
+  loadTracing,
+  startTracing,
+  TracingConfigError,
+  tracingSettings,
+} from './observability/tracing/from-env.js';
+export type { Tracing, TracingOptions } from './observability/tracing/tracing.js';
 export type { GatewayContext } from './schema/context.js';
 export type { GatewayErrorCode } from './schema/errors.js';
 export { schema } from './schema/index.js';
@@ -73,12 +92,6 @@ export {
 export type { TrustedDocumentsOptions } from './security/trusted-documents.js';
 export type { AuthorizeUserId } from './security/user-id-authorization.js';
 export {
-  type GatewayServerOptions,
-  type RunningGateway,
-  SIMULATOR_API_KEY,
-  startGatewayServer,
-} from './server.js';
-export {
   createSharedState,
   type SharedState,
   type SharedStateOptions,
@@ -94,11 +107,3 @@ export {
   startCircleSimulator,
 } from './simulator/index.js';
 export { FEDERATION_LINK_URL, subgraphSchema, subgraphSdl } from './subgraph.js';
-export {
-  loadTracing,
-  startTracing,
-  TracingConfigError,
-  tracingSettings,
-} from './tracing/from-env.js';
-export type { Tracing, TracingOptions } from './tracing/tracing.js';
-export { VERSION } from './version.js';

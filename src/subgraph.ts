@@ -2,9 +2,9 @@
  * The gateway's schema as an Apollo Federation v2 subgraph (the `…/subgraph` package entry).
  */
 import type { GraphQLSchema } from 'graphql';
-import { getSubgraph } from './subgraph-builder.js';
+import { getSubgraph } from './federation/subgraph-builder.js';
 
-export { FEDERATION_LINK_URL, withOneOfDirectives } from './subgraph-builder.js';
+export { FEDERATION_LINK_URL, withOneOfDirectives } from './federation/subgraph-builder.js';
 
 const built = getSubgraph();
 

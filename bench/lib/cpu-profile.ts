@@ -98,9 +98,15 @@ const GROUPS: Array<[string, (f: Frame) => boolean]> = [
   ['AbortSignal.any/timeout (node:abort_controller)', (f) => f.url.includes('abort_controller')],
   ['uuid', (f) => f.url.includes('/node_modules/uuid/')],
   ['crypto hash (sha256)', (f) => f.url.includes('internal/crypto/hash')],
-  ['JSON logging (src/logger.ts)', (f) => f.url.endsWith('/src/logger.ts')],
+  [
+    'JSON logging (src/observability/logger.ts)',
+    (f) => f.url.endsWith('/src/observability/logger.ts'),
+  ],
   ['DataLoader', (f) => f.url.includes('/node_modules/dataloader/')],
-  ['metrics (src/metrics.ts, prom-client)', (f) => /\/src\/metrics\.ts|prom-client/.test(f.url)],
+  [
+    'metrics (src/observability/metrics.ts, prom-client)',
+    (f) => /\/src\/metrics\.ts|prom-client/.test(f.url),
+  ],
   ['new DOMException (an abort: stack captured)', (f) => f.functionName === 'DOMException'],
   [
     'stream pipeline (node:stream/promises)',

@@ -19,7 +19,7 @@ export abstract class CircleClientError extends Error {
   idempotencyKey: string | undefined;
 
   constructor(message: string, call: CircleCall, requestId: string | undefined) {
-    // An expected failure, not a bug: no stack trace (see src/stack-traces.ts).
+    // An expected failure, not a bug: no stack trace (see src/observability/stack-traces.ts).
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     super(message);

@@ -2,7 +2,7 @@
  * The Circle client's events as log lines: each attempt (debug when it succeeds, warn when it
  * fails) and each change of the circuit (warn). Fields are the events' allow-listed ones only.
  */
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import { observeCircleClient } from './client-events.js';
 
 /** Logs one client's attempts and circuit changes; returns the unsubscribe. */

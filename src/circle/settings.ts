@@ -4,7 +4,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { integer, optional, ratio, setting, text, type ValuesOf } from '../setting.js';
+import { integer, optional, ratio, setting, text, type ValuesOf } from '../config/setting.js';
 import { type CircleClientOptions, isWellFormedApiKey } from './client.js';
 import {
   CIRCLE_CLIENT_DEFAULTS,

@@ -8,7 +8,7 @@ import {
   CircleTimeoutError,
   isCircleClientError,
 } from '../circle/errors.js';
-import { withoutStackTrace } from '../stack-traces.js';
+import { withoutStackTrace } from '../observability/stack-traces.js';
 import { GATEWAY_ERROR_CODES, type GatewayErrorCode } from './error-codes.js';
 import type { ErrorLocation } from './input-rules.js';
 

@@ -1,4 +1,4 @@
-import { resolveToggle, type ValuesOf } from '../setting.js';
+import { resolveToggle, type ValuesOf } from '../config/setting.js';
 import type { SecurityOptions } from './gateway-security.js';
 import { defaultRateLimitExempt } from './rate-limit.js';
 import type { SECURITY_SETTINGS } from './settings.js';

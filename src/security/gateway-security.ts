@@ -1,8 +1,8 @@
 import type { Plugin } from 'graphql-yoga';
 import type { RefreshInput } from '../circle/user-token-service.js';
-import type { Logger } from '../logger.js';
-import type { ParamStep } from '../pipeline-steps.js';
-import { mirrored } from '../plugin-guard.js';
+import type { ParamStep } from '../http/pipeline-steps.js';
+import { mirrored } from '../http/plugin-guard.js';
+import type { Logger } from '../observability/logger.js';
 import { isCallerRefusal } from '../schema/errors.js';
 import { DEFAULT_MAX_BODY_BYTES, useBodyLimit } from './body-limit.js';
 import { createAddressMatcher, createNodeAddressResolver } from './client-address.js';
@@ -125,7 +125,7 @@ function settle(verdict: MaybeRefusal): undefined | Promise<void> {
 }
 
 export interface GatewaySecurityDeps {
-  /** Whether a URL path is the GraphQL endpoint (src/graphql-path.ts). */
+  /** Whether a URL path is the GraphQL endpoint (src/http/graphql-path.ts). */
   isGraphQL(pathname: string): boolean;
   authorizeUserId?: AuthorizeUserId;
   logger?: Logger;
@@ -144,7 +144,7 @@ export interface RefreshCaller {
  * Builds every control from one options object: the Yoga plugins, Yoga's `cors` option, a
  * GraphiQL renderer wrapper (for its CSP), and the check that runs before any upstream call of a
  * refresh (device rate limit, then the userId policy). The same controls are exposed as plain
- * functions for the gateway's fast path (src/fast-path.ts), which serves without Yoga.
+ * functions for the gateway's fast path (src/http/fast-path.ts), which serves without Yoga.
  */
 export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySecurityDeps) {
   const nodeAddress = createNodeAddressResolver({ trustProxy: options.trustProxy });
@@ -199,10 +199,10 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
   ];
 
   // Each HTTP-level plugin here is marked mirrored: the front door or the fast path does the same
-  // work through the same function (see src/plugin-guard.ts).
+  // work through the same function (see src/http/plugin-guard.ts).
   const plugins: Plugin[] = [
     // The API headers the fast path sends come from the same apiSecurityHeaders (see
-    // src/response-headers.ts); the fast path never answers the GraphiQL page.
+    // src/http/response-headers.ts); the fast path never answers the GraphiQL page.
     mirrored(useSecurityHeaders({ hstsMaxAgeSeconds: options.hstsMaxAgeSeconds, graphiqlCsp })),
     ...(addressGate
       ? [

@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import { rateLimitKey } from './client-address.js';
 import { GatewayRefusal, refusalResponse } from './refusal.js';
 

@@ -42,7 +42,7 @@ export class GatewayRefusal extends GraphQLError {
   constructor(message: string, options: RefusalOptions) {
     const headers = { ...options.headers };
     if (options.retryAfter !== undefined) headers['retry-after'] = String(options.retryAfter);
-    // A refusal is an answer, not a bug: no stack trace (see src/stack-traces.ts).
+    // A refusal is an answer, not a bug: no stack trace (see src/observability/stack-traces.ts).
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     super(message, {

@@ -14,7 +14,7 @@ export interface SecurityHeadersOptions {
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
- * GraphiQL is one self-hosted page: its script and styles from this origin (src/graphiql-page.ts),
+ * GraphiQL is one self-hosted page: its script and styles from this origin (src/http/graphiql-page.ts),
  * one inline script (allowed by its hash, so no other inline script runs), inline styles (its
  * editor injects <style> at run time), fonts and icons as data: URLs, editor workers from blob:
  * URLs, and fetches to this origin only.

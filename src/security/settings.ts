@@ -5,7 +5,7 @@
  */
 
 import { existsSync } from 'node:fs';
-import { integer, oneOf, optional, type Parser, setting, toggle } from '../setting.js';
+import { integer, oneOf, optional, type Parser, setting, toggle } from '../config/setting.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body-limit.js';
 import { parseAddressList } from './client-address.js';
 import { parseOriginList } from './cors.js';

@@ -6,7 +6,7 @@
  * gives no reconnect event, so the probe is what heals that case).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 
 /** The shared stores, as counted in `gateway_redis_fallbacks_total{store}`. */
 export type SharedStore = 'rate_limit' | 'token_cache' | 'coalescing';

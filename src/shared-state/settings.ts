@@ -1,6 +1,6 @@
 /** The shared-state settings (REDIS_*): where Redis is, and how long a call may take. */
 
-import { integer, optional, type Parser, setting, text } from '../setting.js';
+import { integer, optional, type Parser, setting, text } from '../config/setting.js';
 import { SHARED_STATE_DEFAULTS } from './create-shared-state.js';
 
 const redisUrl: Parser<string> = (raw) => {

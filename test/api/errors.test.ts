@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CircleClient } from '../../src/circle/client.js';
-import { createGateway } from '../../src/gateway.js';
-import { createLogger } from '../../src/logger.js';
+import { createGateway } from '../../src/http/gateway.js';
+import { createLogger } from '../../src/observability/logger.js';
 import {
   API_KEY,
   createApiGateway,

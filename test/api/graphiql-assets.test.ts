@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { pickEncoding } from '../../src/graphiql-page.js';
+import { pickEncoding } from '../../src/http/graphiql-page.js';
 import { createApiGateway } from '../helpers/api-gateway.js';
 
 /** GraphiQL's page and its assets, as a browser fetches them (in process, through yoga.fetch). */

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIMULATOR_API_KEY } from '../../src/server.js';
+import { SIMULATOR_API_KEY } from '../../src/http/server.js';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
 import { copyOf, envOf, execFormOf, parseDockerfile, type Stage } from './dockerfile.js';
 

@@ -8,9 +8,9 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { createCircleClient } from '../../src/circle/client.js';
-import { createGateway } from '../../src/gateway.js';
-import { createLogger } from '../../src/logger.js';
-import { SIMULATOR_API_KEY } from '../../src/server.js';
+import { createGateway } from '../../src/http/gateway.js';
+import { SIMULATOR_API_KEY } from '../../src/http/server.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { startCircleSimulator } from '../../src/simulator/index.js';
 
 /** Listens on 127.0.0.1, port 0. */

@@ -6,9 +6,9 @@ import { print } from 'graphql';
 import { type Dispatcher, type Interceptable, MockAgent, type MockPool } from 'undici';
 import { afterEach } from 'vitest';
 import { type CircleClientOptions, createCircleClient } from '../../src/circle/client.js';
-import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
-import { createLogger } from '../../src/logger.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/http/gateway.js';
+import { createLogger } from '../../src/observability/logger.js';
 
 export const API_KEY = 'TEST_API_KEY:gw-test-key-id:gw-test-key-secret';
 export const BASE_URL = 'https://api.circle.com';

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
-import { SIMULATOR_API_KEY } from '../../src/server.js';
+import { SIMULATOR_API_KEY } from '../../src/http/server.js';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
 import { createApiGateway, REFRESH_MUTATION } from '../helpers/api-gateway.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
@@ -20,7 +20,7 @@ import {
 } from '../resilience/fuzz-support.js';
 
 /**
- * The fast path (src/fast-path.ts) must answer exactly as Yoga does. Two gateways share one
+ * The fast path (src/http/fast-path.ts) must answer exactly as Yoga does. Two gateways share one
  * upstream: A with FAST_PATH=false (every request through Yoga), B with the fast path on and every
  * document already learned. Each request goes to A, then the same bytes to B; status, headers
  * (but Date) and body must be identical, and B's counter must show it served the request without

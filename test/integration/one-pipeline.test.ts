@@ -3,7 +3,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import type { Plugin } from 'graphql-yoga';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GatewayOptions } from '../../src/gateway.js';
+import type { GatewayOptions } from '../../src/http/gateway.js';
 import { capturePeerAddresses } from '../../src/security/peer-address.js';
 import { createApiGateway, jwtWith, REFRESH_MUTATION } from '../helpers/api-gateway.js';
 

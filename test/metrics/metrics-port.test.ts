@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readConfig } from '../../src/config.js';
+import { readConfig } from '../../src/config/config.js';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
 import { post, startTestGateway, type TestGateway } from '../security/support.js';
 

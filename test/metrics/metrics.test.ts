@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
-import { createMetrics } from '../../src/metrics.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
 
 /** Reads one sample from the text exposition format; 0 when the series is absent. */

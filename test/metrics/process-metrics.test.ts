@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/metrics.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 
 describe("prom-client's default process metrics", () => {
   it('sit beside the gateway’s own, under their standard names', async () => {

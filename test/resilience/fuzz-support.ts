@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { print } from 'graphql';
 import { expect } from 'vitest';
 import { isWellFormedJwt } from '../../src/circle/jwt.js';
-import { readConfig } from '../../src/config.js';
+import { readConfig } from '../../src/config/config.js';
 import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
 import { answer, jwtLike, startRecordingUpstream } from '../helpers/recording-upstream.js';

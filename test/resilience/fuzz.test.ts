@@ -231,7 +231,7 @@ describe('findings of the fuzzers', () => {
   );
 
   // Found while writing this suite (Yoga put the V8 SyntaxError, which quotes the body, into
-  // `extensions.originalError`); src/error-codes-plugin.ts now allow-lists extensions. Kept as a
+  // `extensions.originalError`); src/http/error-codes-plugin.ts now allow-lists extensions. Kept as a
   // regression test.
   it('refuses a body that is not JSON without echoing its tokens', async () => {
     const broken = validBody

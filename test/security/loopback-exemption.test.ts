@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createCircleClient } from '../../src/circle/client.js';
-import { createGateway } from '../../src/gateway.js';
-import { createLogger } from '../../src/logger.js';
+import { createGateway } from '../../src/http/gateway.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { post, startTestGateway, type TestGateway } from './support.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, readConfig, SETTINGS } from '../../src/config.js';
+import { ConfigError, readConfig, SETTINGS } from '../../src/config/config.js';
 import { resolveToggle, securityOptionsFromConfig } from '../../src/security/from-config.js';
 
 describe('the security settings', () => {

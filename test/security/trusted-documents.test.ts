@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { getIntrospectionQuery, print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, readConfig } from '../../src/config.js';
+import { ConfigError, readConfig } from '../../src/config/config.js';
 import { GatewayInfoDocument, RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from '../../src/security/trusted-documents.js';
 import { newSession, post, startTestGateway, type TestGateway } from './support.js';

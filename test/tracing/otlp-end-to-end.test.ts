@@ -12,7 +12,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIMULATOR_API_KEY } from '../../src/server.js';
+import { SIMULATOR_API_KEY } from '../../src/http/server.js';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
 import { REFRESH_MUTATION } from '../federation/support.js';
 import { type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';

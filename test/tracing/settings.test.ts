@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TracingConfigError, tracingSettings } from '../../src/tracing/from-env.js';
+import { TracingConfigError, tracingSettings } from '../../src/observability/tracing/from-env.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -105,9 +105,11 @@ async function importsOfNpmStart(env: Record<string, string>): Promise<string[]>
 describe('npm start', () => {
   it('loads nothing of OpenTelemetry when no OTEL_* variable asks for tracing', async () => {
     const imports = await importsOfNpmStart({});
-    expect(imports.some((url) => url.includes('/src/gateway.ts'))).toBe(true);
+    expect(imports.some((url) => url.includes('/src/http/gateway.ts'))).toBe(true);
     expect(imports.filter((url) => url.includes('@opentelemetry'))).toEqual([]);
-    expect(imports.filter((url) => url.includes('/src/tracing/tracing.ts'))).toEqual([]);
+    expect(imports.filter((url) => url.includes('/src/observability/tracing/tracing.ts'))).toEqual(
+      [],
+    );
   }, 30_000);
 
   it('loads the SDK and the exporter of the protocol asked for when an endpoint is set', async () => {

@@ -15,12 +15,12 @@ import {
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { print } from 'graphql';
 import { createCircleClient } from '../../src/circle/client.js';
-import { createGateway, type GatewayOptions } from '../../src/gateway.js';
 import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
-import { createLogger } from '../../src/logger.js';
-import { SIMULATOR_API_KEY } from '../../src/server.js';
+import { createGateway, type GatewayOptions } from '../../src/http/gateway.js';
+import { SIMULATOR_API_KEY } from '../../src/http/server.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createTracing, type Tracing } from '../../src/observability/tracing/tracing.js';
 import { startCircleSimulator } from '../../src/simulator/index.js';
-import { createTracing, type Tracing } from '../../src/tracing/tracing.js';
 
 export const REFRESH = print(RefreshUserTokenDocument);
 

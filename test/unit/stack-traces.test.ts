@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { CircleHttpError } from '../../src/circle/errors.js';
+import { withoutStackTrace } from '../../src/observability/stack-traces.js';
 import { GatewayRefusal } from '../../src/security/refusal.js';
-import { withoutStackTrace } from '../../src/stack-traces.js';
 
 describe('expected errors are made without a stack trace', () => {
   const frames = (error: Error) =>

@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
+import { GatewayRefusal, refusalResponse } from '../security/refusal.js';
 import type { GraphQLRoute } from './graphql-path.js';
-import { GatewayRefusal, refusalResponse } from './security/refusal.js';
 
 /**
  * Yoga's result processors for a single result, in the order Yoga tries them (graphql-yoga

@@ -3,9 +3,9 @@
  * deadlines, connections, shutdown, workers, and which GraphQL features it serves.
  */
 
+import { boolean, integer, setting, text, toggle, type ValuesOf } from '../config/setting.js';
+import { DEFAULT_SIMULATOR_SETTINGS } from '../simulator/settings.js';
 import { DEFAULT_MUTATION_DEADLINE_MS } from './refresh-context.js';
-import { boolean, integer, setting, text, toggle, type ValuesOf } from './setting.js';
-import { DEFAULT_SIMULATOR_SETTINGS } from './simulator/settings.js';
 
 export const SERVER_SETTINGS = [
   setting({
@@ -113,7 +113,7 @@ export const SERVER_SETTINGS = [
   }),
 ] as const;
 
-/** How long a client may take, and how many may be connected (src/connection-controls.ts). */
+/** How long a client may take, and how many may be connected (src/http/connection-controls.ts). */
 export const connectionLimitsFromConfig = (config: ValuesOf<typeof SERVER_SETTINGS>) => ({
   headersTimeoutMs: config.headersTimeoutMs,
   requestTimeoutMs: config.requestTimeoutMs,

@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 
 /**
- * Fail closed: the fast path (src/fast-path.ts) runs Yoga's envelop but not its HTTP layer. A
+ * Fail closed: the fast path (src/http/fast-path.ts) runs Yoga's envelop but not its HTTP layer. A
  * plugin that hooks the HTTP layer would be skipped on the fast path, so any such plugin that the
  * fast path does not mirror switches the fast path off for the whole gateway. The gateway's own
  * HTTP-level plugins are marked `mirrored` where the front door or the fast path does the same

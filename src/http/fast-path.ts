@@ -7,10 +7,10 @@ import {
   processRegularResult,
   type YogaServerInstance,
 } from 'graphql-yoga';
+import type { Logger } from '../observability/logger.js';
+import { withoutStackTrace } from '../observability/stack-traces.js';
+import type { GatewayContext } from '../schema/context.js';
 import type { GraphQLRoute } from './graphql-path.js';
-import type { Logger } from './logger.js';
-import type { GatewayContext } from './schema/context.js';
-import { withoutStackTrace } from './stack-traces.js';
 
 /**
  * The fast path: a second transport for Yoga's one GraphQL pipeline, as
@@ -26,7 +26,7 @@ import { withoutStackTrace } from './stack-traces.js';
  * onExecutionResult, onResultProcess, onResponse). The gateway's own ones are mirrored here by the
  * same functions (address limit and Accept check in the front door, body limit by Content-Length,
  * trusted documents by `resolveParams`, the result steps, the response headers); a plugin with
- * any other HTTP-level hook turns the fast path off at construction (src/plugin-guard.ts).
+ * any other HTTP-level hook turns the fast path off at construction (src/http/plugin-guard.ts).
  *
  * What it serves (everything else goes to Yoga, untouched or with the body already read):
  * `POST <endpoint>` with the Content-Type Yoga's JSON parser takes, a Content-Length within the

@@ -5,12 +5,12 @@
  * derived from the lists, so a setting is declared in one place only.
  */
 
-import { CIRCLE_SETTINGS, checkCircleSettings, readCircleApiKey } from './circle/settings.js';
-import { OBSERVABILITY_SETTINGS } from './observability-settings.js';
-import { SECURITY_SETTINGS } from './security/settings.js';
-import { checkServerSettings, SERVER_SETTINGS } from './server-settings.js';
+import { CIRCLE_SETTINGS, checkCircleSettings, readCircleApiKey } from '../circle/settings.js';
+import { checkServerSettings, SERVER_SETTINGS } from '../http/settings.js';
+import { OBSERVABILITY_SETTINGS } from '../observability/settings.js';
+import { SECURITY_SETTINGS } from '../security/settings.js';
+import { SHARED_STATE_SETTINGS } from '../shared-state/settings.js';
 import type { Parser, ValuesOf } from './setting.js';
-import { SHARED_STATE_SETTINGS } from './shared-state/settings.js';
 
 /** Every setting the gateway reads, area by area. The settings table lists each (a test checks it). */
 export const SETTINGS = [

@@ -13,7 +13,7 @@ import {
   parse,
   print,
 } from 'graphql';
-import { builder } from './schema/index.js';
+import { builder } from '../schema/index.js';
 
 /** The federation spec the subgraph links to (the newest that @apollo/subgraph 2.14 knows). */
 export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';

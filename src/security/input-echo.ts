@@ -6,7 +6,7 @@ import { type ASTNode, type GraphQLError, Kind, parse, visit } from 'graphql';
  * cannot represent a non string value: {value: "…"}"). The value is the caller's input, tokens
  * included, so every message that can carry one is rewritten here to name the field (its path in
  * the argument) and the type expected there instead. Both ways a request is served pass their
- * results through `normalizeResult` (src/error-codes-plugin.ts), which calls this.
+ * results through `normalizeResult` (src/http/error-codes-plugin.ts), which calls this.
  */
 
 // The reasons graphql-js and its scalars give, each with the type they expected.

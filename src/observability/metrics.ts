@@ -6,8 +6,8 @@
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { CircuitState } from './circle/circuit-breaker.js';
-import type { CircleClientObserver } from './circle/client.js';
+import type { CircuitState } from '../circle/circuit-breaker.js';
+import type { CircleClientObserver } from '../circle/client.js';
 
 export interface MetricsOptions {
   /**

@@ -5,16 +5,16 @@
  * skip them.
  */
 import { validate as isUuid, v4 as uuidv4 } from 'uuid';
-import type { CircleClient } from './circle/client.js';
-import { type MintedTokenCache, UserTokenCache } from './circle/user-token-cache.js';
+import type { CircleClient } from '../circle/client.js';
+import { type MintedTokenCache, UserTokenCache } from '../circle/user-token-cache.js';
 import {
   createUserTokenService,
   type RefreshCoalescer,
   type RefreshInput,
-} from './circle/user-token-service.js';
-import type { Logger } from './logger.js';
-import type { GatewayContext } from './schema/context.js';
-import type { RefreshCaller } from './security/gateway-security.js';
+} from '../circle/user-token-service.js';
+import type { Logger } from '../observability/logger.js';
+import type { GatewayContext } from '../schema/context.js';
+import type { RefreshCaller } from '../security/gateway-security.js';
 
 export interface RefreshContextOptions {
   client: CircleClient;

@@ -24,9 +24,9 @@ import {
   type CircleAttemptMessage,
   type CircleCallMessage,
   type RefreshMessage,
-} from '../circle/diagnostics.js';
-import type { CircleClientError } from '../circle/errors.js';
-import { toGraphQLError } from '../schema/errors.js';
+} from '../../circle/diagnostics.js';
+import type { CircleClientError } from '../../circle/errors.js';
+import { toGraphQLError } from '../../schema/errors.js';
 
 /** The code a client would see for this failure: the one mapping, src/schema/errors.ts. */
 const contractCodeOf = (error: CircleClientError): string =>

@@ -1,9 +1,9 @@
 /** The logs' and metrics' settings, and where /metrics is served. */
 
+import { boolean, integer, setting, text, type ValuesOf } from '../config/setting.js';
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from './logger.js';
-import { boolean, integer, setting, text, type ValuesOf } from './setting.js';
 
-/** /metrics' own port in production, where it leaves the API port (src/metrics-server.ts). */
+/** /metrics' own port in production, where it leaves the API port (src/observability/metrics-server.ts). */
 export const PRODUCTION_METRICS_PORT = 9464;
 
 export const OBSERVABILITY_SETTINGS = [

@@ -11,7 +11,7 @@
 import { context, propagation, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { GATEWAY_ERROR_CODES } from '../schema/errors.js';
+import { GATEWAY_ERROR_CODES } from '../../schema/errors.js';
 
 const CONTRACT_CODES: ReadonlySet<string> = new Set(GATEWAY_ERROR_CODES);
 

@@ -1,26 +1,26 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type CircleClient, createCircleClient, observeCircleClient } from './circle/client.js';
-import { logCircleClient } from './circle/log-subscriber.js';
+import { type CircleClient, createCircleClient, observeCircleClient } from '../circle/client.js';
+import { logCircleClient } from '../circle/log-subscriber.js';
 import {
   circleClientOptionsFromConfig,
   userTokenCacheOptionsFromConfig,
-} from './circle/settings.js';
-import { UserTokenCache } from './circle/user-token-cache.js';
-import type { Config } from './config.js';
+} from '../circle/settings.js';
+import { UserTokenCache } from '../circle/user-token-cache.js';
+import type { Config } from '../config/config.js';
+import { resolveToggle } from '../config/setting.js';
+import { createLogger } from '../observability/logger.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { startMetricsServer } from '../observability/metrics-server.js';
+import { resolveMetricsPort } from '../observability/settings.js';
+import { securityOptionsFromConfig } from '../security/from-config.js';
+import { capturePeerAddresses } from '../security/peer-address.js';
+import type { RateLimitStore } from '../security/rate-limit.js';
+import { createSharedState } from '../shared-state/create-shared-state.js';
+import { type RunningSimulator, startCircleSimulator } from '../simulator/index.js';
 import { createConnectionControls, serverOptions } from './connection-controls.js';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
-import { createLogger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
-import { startMetricsServer } from './metrics-server.js';
-import { resolveMetricsPort } from './observability-settings.js';
-import { securityOptionsFromConfig } from './security/from-config.js';
-import { capturePeerAddresses } from './security/peer-address.js';
-import type { RateLimitStore } from './security/rate-limit.js';
-import { connectionLimitsFromConfig } from './server-settings.js';
-import { resolveToggle } from './setting.js';
-import { createSharedState } from './shared-state/create-shared-state.js';
-import { type RunningSimulator, startCircleSimulator } from './simulator/index.js';
+import { connectionLimitsFromConfig } from './settings.js';
 
 /** The API key the gateway uses with its embedded simulator: well-formed, and good for nothing else. */
 export const SIMULATOR_API_KEY = 'TEST_API_KEY:simulator:not-a-real-secret';
@@ -117,7 +117,7 @@ export async function startGatewayServer(
   const security = securityOptionsFromConfig(config);
   const store = rateLimitStore ?? sharedState?.rateLimitStore;
   if (store && security.rateLimits) security.rateLimits = { ...security.rateLimits, store };
-  // In production /metrics leaves the API port for a loopback one (see src/metrics-server.ts).
+  // In production /metrics leaves the API port for a loopback one (see src/observability/metrics-server.ts).
   const metricsPort = resolveMetricsPort(config);
   const gateway = createGateway({
     ...hooks,

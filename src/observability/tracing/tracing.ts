@@ -1,13 +1,13 @@
 /**
  * OpenTelemetry tracing of the gateway, from a tracer provider: the node:http server span, the
  * GraphQL operation span, the Circle call and attempt spans (with `traceparent` to Circle), and
- * the trace ids for log lines. `startTracing()` (src/tracing/from-env.ts) makes one from the
+ * the trace ids for log lines. `startTracing()` (src/observability/tracing/from-env.ts) makes one from the
  * standard OTEL_* environment; tests give a provider with an in-memory exporter.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSpanContextValid, type Tracer, type TracerProvider, trace } from '@opentelemetry/api';
 import type { Plugin } from 'graphql-yoga';
-import { VERSION } from '../version.js';
+import { VERSION } from '../../config/version.js';
 import { traceCircleCalls } from './circle-spans.js';
 import { traceHttpRequests } from './http-server-span.js';
 import { useOperationSpan } from './operation-span-plugin.js';

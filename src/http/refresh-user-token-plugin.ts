@@ -7,16 +7,16 @@
  */
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { CircleClient } from './circle/client.js';
-import type { MintedTokenCache } from './circle/user-token-cache.js';
-import { withoutInputValues } from './input-echo.js';
-import { createLogger, type Logger } from './logger.js';
+import type { CircleClient } from '../circle/client.js';
+import type { MintedTokenCache } from '../circle/user-token-cache.js';
+import { VERSION } from '../config/version.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { type GatewayContext, REFRESH_CONTEXT } from '../schema/context.js';
+import { createGatewaySecurity, type SecurityOptions } from '../security/gateway-security.js';
+import { withoutInputValues } from '../security/input-echo.js';
+import type { AuthorizeUserId } from '../security/user-id-authorization.js';
+import type { SharedState } from '../shared-state/create-shared-state.js';
 import { createRefreshContextFactory, requestIdFor } from './refresh-context.js';
-import { type GatewayContext, REFRESH_CONTEXT } from './schema/context.js';
-import { createGatewaySecurity, type SecurityOptions } from './security/gateway-security.js';
-import type { AuthorizeUserId } from './security/user-id-authorization.js';
-import type { SharedState } from './shared-state/create-shared-state.js';
-import { VERSION } from './version.js';
 
 export interface RefreshUserTokenPluginOptions {
   /** The Circle client (`createCircleClient`); it holds the API key. */
@@ -112,7 +112,7 @@ export function useRefreshUserToken(
       });
     },
     // graphql-js quotes input values in coercion and validation errors: for this mutation that
-    // is a token. Only the quoted values go (the gateway's own rewrite, src/input-echo.ts); the
+    // is a token. Only the quoted values go (the gateway's own rewrite, src/security/input-echo.ts); the
     // host's codes and messages stay as they are.
     onResultProcess({ result, setResult }) {
       const clean = (one: ExecutionResult): ExecutionResult =>

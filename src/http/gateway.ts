@@ -9,18 +9,29 @@ import {
   type Plugin,
   type YogaServerInstance,
 } from 'graphql-yoga';
+import type { CircleClient } from '../circle/client.js';
+import type { MintedTokenCache } from '../circle/user-token-cache.js';
+import { VERSION } from '../config/version.js';
+import { getSubgraph } from '../federation/subgraph-builder.js';
+import projectManifest from '../generated/persisted-documents.json' with { type: 'json' };
+import { createLogger, type Logger } from '../observability/logger.js';
+import { type Metrics, useMetricsEndpoint } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing/tracing.js';
+import type { GatewayContext } from '../schema/context.js';
+import { schema } from '../schema/index.js';
+import { hideFieldSuggestions } from '../security/field-suggestions.js';
+import { createGatewaySecurity, type SecurityOptions } from '../security/gateway-security.js';
+import { GatewayRefusal, refusalResponse } from '../security/refusal.js';
+import { apiSecurityHeaders } from '../security/security-headers.js';
+import type { AuthorizeUserId } from '../security/user-id-authorization.js';
+import type { SharedState } from '../shared-state/create-shared-state.js';
 import { negotiateMediaType, useAcceptCheck } from './accept-check-plugin.js';
-import type { CircleClient } from './circle/client.js';
-import type { MintedTokenCache } from './circle/user-token-cache.js';
 import { createDocumentCache, type DocumentCacheOptions } from './document-cache.js';
 import { normalizeResult } from './error-codes-plugin.js';
 import { createFastPath, REQUEST_ID } from './fast-path.js';
 import { createFrontDoor } from './front-door.js';
-import projectManifest from './generated/persisted-documents.json' with { type: 'json' };
 import { createGraphiQLPage, GRAPHIQL_ASSETS_PATH } from './graphiql-page.js';
 import { createGraphQLRoute, useOneGraphQLPath } from './graphql-path.js';
-import { createLogger, type Logger } from './logger.js';
-import { type Metrics, useMetricsEndpoint } from './metrics.js';
 import {
   type ResultStep,
   runParamSteps,
@@ -36,17 +47,6 @@ import {
 } from './plugin-guard.js';
 import { createRefreshContextFactory, requestIdFor } from './refresh-context.js';
 import { createResponseHeaders, useResponseHeaders } from './response-headers.js';
-import type { GatewayContext } from './schema/context.js';
-import { schema } from './schema/index.js';
-import { hideFieldSuggestions } from './security/field-suggestions.js';
-import { createGatewaySecurity, type SecurityOptions } from './security/gateway-security.js';
-import { GatewayRefusal, refusalResponse } from './security/refusal.js';
-import { apiSecurityHeaders } from './security/security-headers.js';
-import type { AuthorizeUserId } from './security/user-id-authorization.js';
-import type { SharedState } from './shared-state/create-shared-state.js';
-import { getSubgraph } from './subgraph-builder.js';
-import type { Tracing } from './tracing/tracing.js';
-import { VERSION } from './version.js';
 
 export const EXAMPLE_MUTATION = `# Exchange a refresh token for a new user token.
 # The variables below hold a session; press Run (Ctrl+Enter).
@@ -133,7 +133,7 @@ export interface GatewayOptions {
    */
   authorizeUserId?: AuthorizeUserId;
   /**
-   * Serve JSON POSTs straight from node:http (`handleNodeRequest`, src/fast-path.ts): Yoga's
+   * Serve JSON POSTs straight from node:http (`handleNodeRequest`, src/http/fast-path.ts): Yoga's
    * envelop without its Fetch-API layer, with the same controls and the same answers. `false`
    * sends every request through Yoga. A plugin with HTTP-level hooks the fast path does not
    * mirror turns it off whatever this says.
@@ -207,7 +207,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     now,
   });
   // What resolvers see, for Yoga's requests and the fast path's alike (and a host's Yoga, through
-  // useRefreshUserToken): one factory, src/refresh-context.ts.
+  // useRefreshUserToken): one factory, src/http/refresh-context.ts.
   const createContext = createRefreshContextFactory({
     client: options.client,
     logger,
@@ -305,7 +305,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ),
     ),
     ...security.plugins,
-    // GraphiQL's script, styles and icon, hashed, compressed and cacheable (src/graphiql-page.ts):
+    // GraphiQL's script, styles and icon, hashed, compressed and cacheable (src/http/graphiql-page.ts):
     // GETs the fast path never serves.
     ...(graphiql === false ? [] : [mirrored(graphiqlPage.plugin)]),
     // The fast path serves only what negotiateMediaType answers with JSON; the rest comes here.

@@ -11,7 +11,7 @@
  * `OTEL_BSP_*`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, span limits) the SDK reads from
  * `process.env` itself, with its documented defaults.
  */
-import { VERSION } from '../version.js';
+import { VERSION } from '../../config/version.js';
 import type { Tracing, TracingOptions } from './tracing.js';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
@@ -96,7 +96,7 @@ export async function startTracing(): Promise<Tracing | undefined> {
 }
 
 /**
- * Tracing through a tracer provider of your own (`createTracing`, src/tracing/tracing.ts), loaded
+ * Tracing through a tracer provider of your own (`createTracing`, src/observability/tracing/tracing.ts), loaded
  * on demand so that importing the package loads nothing of OpenTelemetry.
  */
 export async function loadTracing(options: TracingOptions = {}): Promise<Tracing> {
