@@ -1,31 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config/config.js';
-import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
-import { post, startTestGateway, type TestGateway } from '../security/support.js';
+import { post, productionGateways } from '../security/support.js';
 
 const KEY = 'TEST_API_KEY:metrics-port:metrics-port-secret';
 
 describe('/metrics in production', () => {
-  let upstream: RunningSimulator;
-  const gateways: TestGateway[] = [];
-  const start = async (env: Record<string, string> = {}) => {
-    const gateway = await startTestGateway({
-      NODE_ENV: 'production',
-      CIRCLE_API_KEY: KEY,
-      CIRCLE_BASE_URL: upstream.url,
-      LOG_LEVEL: 'silent',
-      ...env,
-    });
-    gateways.push(gateway);
-    return gateway;
-  };
-  beforeAll(async () => {
-    upstream = await startCircleSimulator({ port: 0, fast: true });
-  });
-  afterAll(async () => {
-    await Promise.all(gateways.map((gateway) => gateway.close()));
-    await upstream?.close();
-  });
+  const rig = productionGateways(KEY);
+  const { start } = rig;
 
   it.each([
     ['Yoga (FAST_PATH=false)', 'false'],

@@ -1,32 +1,13 @@
 import { getIntrospectionQuery } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
+import { describe, expect, it } from 'vitest';
 import { jwtLike } from '../helpers/recording-upstream.js';
-import { post, startTestGateway, type TestGateway } from './support.js';
+import { post, productionGateways, startTestGateway } from './support.js';
 
 const KEY = 'TEST_API_KEY:prod-mode:prod-mode-secret';
 
 describe('production mode (NODE_ENV=production)', () => {
-  let upstream: RunningSimulator;
-  const gateways: TestGateway[] = [];
-  const start = async (env: Record<string, string> = {}) => {
-    const gateway = await startTestGateway({
-      NODE_ENV: 'production',
-      CIRCLE_API_KEY: KEY,
-      CIRCLE_BASE_URL: upstream.url,
-      LOG_LEVEL: 'silent',
-      ...env,
-    });
-    gateways.push(gateway);
-    return gateway;
-  };
-  beforeAll(async () => {
-    upstream = await startCircleSimulator({ port: 0, fast: true });
-  });
-  afterAll(async () => {
-    await Promise.all(gateways.map((gateway) => gateway.close()));
-    await upstream?.close();
-  });
+  const rig = productionGateways(KEY);
+  const { start } = rig;
 
   const introspect = (url: string) => post(url, { query: getIntrospectionQuery() });
   const typo = (url: string) => post(url, { query: '{ circleWalletsGateway { versio } }' });
@@ -63,12 +44,12 @@ describe('production mode (NODE_ENV=production)', () => {
 
   it('keeps errors masked: an upstream failure says nothing of the upstream beyond the contract', async () => {
     const gateway = await start();
-    upstream.simulator.injectFault({ path: 'refresh', status: 500, count: 3 });
+    rig.upstream.simulator.injectFault({ path: 'refresh', status: 500, count: 3 });
     const answer = await post(gateway.graphqlUrl, {
       query: 'mutation ($i: RefreshUserTokenInput!) { refreshUserToken(input: $i) { userToken } }',
       variables: { i: { user: { userToken: jwtLike({}) }, deviceId: 'd', refreshToken: 'r' } },
     });
-    upstream.simulator.clearFaults();
+    rig.upstream.simulator.clearFaults();
     const error = answer.json.errors?.[0];
     expect(error?.extensions.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(Object.keys(error?.extensions ?? {}).sort()).toEqual([
@@ -98,7 +79,7 @@ describe('production mode (NODE_ENV=production)', () => {
 
   it('has all three on in development', async () => {
     const gateway = await startTestGateway({ LOG_LEVEL: 'silent' });
-    gateways.push(gateway);
+    rig.gateways.push(gateway);
     expect((await introspect(gateway.graphqlUrl)).status).toBe(200);
     expect((await page(gateway.graphqlUrl)).headers.get('content-type')).toMatch(/^text\/html/);
     expect((await typo(gateway.graphqlUrl)).json.errors?.[0]?.message).toContain('Did you mean');
@@ -111,7 +92,7 @@ describe('production mode (NODE_ENV=production)', () => {
       GRAPHIQL: 'false',
       FIELD_SUGGESTIONS: 'false',
     });
-    gateways.push(gateway);
+    rig.gateways.push(gateway);
     expect((await introspect(gateway.graphqlUrl)).status).toBe(400);
     expect((await page(gateway.graphqlUrl)).headers.get('content-type') ?? '').not.toMatch(
       /text\/html/,

@@ -3,11 +3,44 @@
  * and requests shaped the way a hostile or a careless client shapes them.
  */
 import { connect } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
+import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
 import { startTestGateway } from '../helpers/gateway-server.js';
 
 export type TestGateway = Awaited<ReturnType<typeof startTestGateway>>;
 
 export { startTestGateway };
+
+/**
+ * For a suite of production gateways (`NODE_ENV=production`, the given key) in front of one
+ * simulator: registers the suite's beforeAll/afterAll, so call it inside `describe`. Every gateway
+ * started, or pushed on `gateways`, is closed after the suite, then the simulator.
+ */
+export function productionGateways(apiKey: string) {
+  const rig = {
+    upstream: undefined as unknown as RunningSimulator,
+    gateways: [] as TestGateway[],
+    async start(env: Record<string, string> = {}): Promise<TestGateway> {
+      const gateway = await startTestGateway({
+        NODE_ENV: 'production',
+        CIRCLE_API_KEY: apiKey,
+        CIRCLE_BASE_URL: rig.upstream.url,
+        LOG_LEVEL: 'silent',
+        ...env,
+      });
+      rig.gateways.push(gateway);
+      return gateway;
+    },
+  };
+  beforeAll(async () => {
+    rig.upstream = await startCircleSimulator({ port: 0, fast: true });
+  });
+  afterAll(async () => {
+    await Promise.all(rig.gateways.map((gateway) => gateway.close()));
+    await rig.upstream?.close();
+  });
+  return rig;
+}
 
 export interface HttpAnswer {
   status: number;

@@ -1,36 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config/config.js';
 import { securityOptionsFromConfig } from '../../src/security/from-config.js';
-import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
 import { createApiGateway, REFRESH_MUTATION } from '../helpers/api-gateway.js';
-import { post, REFRESH, startTestGateway, type TestGateway } from './support.js';
+import { post, productionGateways, REFRESH, type TestGateway } from './support.js';
 
 const KEY = 'TEST_API_KEY:userid-prod:userid-prod-secret';
 
 describe('the userId path in production (NODE_ENV=production)', () => {
-  let upstream: RunningSimulator;
-  const gateways: TestGateway[] = [];
-  const start = async (env: Record<string, string>) => {
-    const gateway = await startTestGateway({
-      NODE_ENV: 'production',
-      CIRCLE_API_KEY: KEY,
-      CIRCLE_BASE_URL: upstream.url,
-      LOG_LEVEL: 'silent',
-      ...env,
-    });
-    gateways.push(gateway);
-    return gateway;
-  };
-  beforeAll(async () => {
-    upstream = await startCircleSimulator({ port: 0, fast: true });
-  });
-  afterAll(async () => {
-    await Promise.all(gateways.map((gateway) => gateway.close()));
-    await upstream?.close();
-  });
+  const rig = productionGateways(KEY);
+  const { start } = rig;
 
   const refreshByUserId = async (gateway: TestGateway) => {
-    const session = await upstream.simulator.createSession();
+    const session = await rig.upstream.simulator.createSession();
     return post(gateway.graphqlUrl, {
       query: REFRESH,
       variables: {
@@ -50,7 +31,7 @@ describe('the userId path in production (NODE_ENV=production)', () => {
     const gateway = await start({ FAST_PATH: fastPath });
     // Three times: the later ones are served by the fast path when it is on.
     for (let i = 0; i < 3; i += 1) {
-      const before = upstream.simulator.requests.length;
+      const before = rig.upstream.simulator.requests.length;
       const refused = await refreshByUserId(gateway);
       expect(refused.status).toBe(403);
       expect(refused.json.errors?.[0]?.extensions).toMatchObject({
@@ -58,7 +39,7 @@ describe('the userId path in production (NODE_ENV=production)', () => {
         reason: 'USER_ID_PATH_DISABLED',
       });
       // No mint, no refresh: nothing tells whether the user exists.
-      expect(upstream.simulator.requests.length).toBe(before);
+      expect(rig.upstream.simulator.requests.length).toBe(before);
     }
     if (fastPath === 'true') expect(gateway.gateway.fastPathStats().served).toBeGreaterThan(0);
   });
