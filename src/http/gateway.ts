@@ -22,7 +22,6 @@ import { schema } from '../schema/index.js';
 import { hideFieldSuggestions } from '../security/field-suggestions.js';
 import { createGatewaySecurity, type SecurityOptions } from '../security/gateway-security.js';
 import { GatewayRefusal, refusalResponse } from '../security/refusal.js';
-import { apiSecurityHeaders } from '../security/security-headers.js';
 import type { AuthorizeUserId } from '../security/user-id-authorization.js';
 import type { SharedState } from '../shared-state/create-shared-state.js';
 import { negotiateMediaType, useAcceptCheck } from './accept-check-plugin.js';
@@ -279,7 +278,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       : []),
   ];
   const responseHeaders = createResponseHeaders({
-    apiHeaders: apiSecurityHeaders({ hstsMaxAgeSeconds: options.security?.hstsMaxAgeSeconds }),
+    apiHeaders: security.apiHeaders,
     cors: security.cors,
   });
   const ownPlugins: Plugin[] = [

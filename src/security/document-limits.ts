@@ -179,14 +179,3 @@ export function createDocumentLimits(options: DocumentLimitsOptions = {}) {
     tokenStep,
   };
 }
-
-/** The limits as one Yoga plugin (the token count in its onParams). */
-export function useDocumentLimits(options: DocumentLimitsOptions = {}): Plugin {
-  const { plugin, tokenStep } = createDocumentLimits(options);
-  return {
-    ...plugin,
-    onParams({ params }) {
-      tokenStep(params);
-    },
-  };
-}

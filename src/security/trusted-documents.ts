@@ -13,7 +13,6 @@ import {
   stripIgnoredCharacters,
   visit,
 } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
 import { GatewayRefusal } from './refusal.js';
 
 /** Where `npm run codegen` writes the manifest of schema/operations/ (client preset). */
@@ -156,16 +155,5 @@ export function createTrustedDocumentsStep(options: TrustedDocumentsOptions) {
       'UNTRUSTED_DOCUMENT',
       'This gateway runs only its known operations: send a documentId from its manifest.',
     );
-  };
-}
-
-/** The trusted-documents check as a Yoga plugin (onParams). */
-export function useTrustedDocuments(options: TrustedDocumentsOptions): Plugin {
-  const step = createTrustedDocumentsStep(options);
-  return {
-    onParams({ params, setParams }) {
-      const next = step(params as typeof params & PersistedParams);
-      if (next !== params) setParams(next);
-    },
   };
 }
