@@ -75,9 +75,12 @@ export function areaOf(functionName: string, url: string): string {
 
 type Frame = { functionName: string; url: string };
 
+/** The gateway's own code: src/ through tsx, dist/ as production (and the bench) runs it. */
+const isOurs = (url: string) => /\/(src|dist)\//.test(url) && !url.includes('/node_modules/');
+
 /** Groups asked about in the analysis; a sample counts for every group on its stack. */
 const GROUPS: Array<[string, (f: Frame) => boolean]> = [
-  ['our code (src/)', (f) => /\/src\//.test(f.url) && !f.url.includes('/node_modules/')],
+  ['our code (src/)', (f) => isOurs(f.url)],
   ['graphql-yoga + @envelop (pipeline, plugins)', (f) => /graphql-yoga|@envelop/.test(f.url)],
   [
     '@whatwg-node (Fetch API Request/Response over node:http)',
@@ -100,12 +103,12 @@ const GROUPS: Array<[string, (f: Frame) => boolean]> = [
   ['crypto hash (sha256)', (f) => f.url.includes('internal/crypto/hash')],
   [
     'JSON logging (src/observability/logger.ts)',
-    (f) => f.url.endsWith('/src/observability/logger.ts'),
+    (f) => /\/(src|dist)\/observability\/logger\.[jt]s$/.test(f.url),
   ],
   ['DataLoader', (f) => f.url.includes('/node_modules/dataloader/')],
   [
     'metrics (src/observability/metrics.ts, prom-client)',
-    (f) => /\/src\/metrics\.ts|prom-client/.test(f.url),
+    (f) => /\/(src|dist)\/observability\/metrics\.[jt]s|prom-client/.test(f.url),
   ],
   ['new DOMException (an abort: stack captured)', (f) => f.functionName === 'DOMException'],
   [
@@ -155,7 +158,7 @@ export function summarizeProfile(
     const fns = new Set(base.fns);
     const groups = new Set(base.groups);
     const frame = byId.get(id)!.callFrame;
-    if (frame.url.includes('/src/') && !frame.url.includes('/node_modules/')) fns.add(keyOf(id));
+    if (isOurs(frame.url)) fns.add(keyOf(id));
     for (const [name, test] of GROUPS) if (test(frame)) groups.add(name);
     const entry = { fns, groups };
     stackCache.set(id, entry);
