@@ -1,7 +1,7 @@
 // The composition root of one gateway (Yoga, its plugins in order, the fast path, the front
 // door): long because it wires every part, and nothing else reads the options.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type DocumentNode, type ExecutionResult, GraphQLError } from 'graphql';
+import { type DocumentNode, type ExecutionResult, execute, GraphQLError } from 'graphql';
 import {
   createYoga,
   type MaskError,
@@ -46,6 +46,7 @@ import {
 } from './plugin-guard.js';
 import { createRefreshContextFactory, requestIdFor } from './refresh-context.js';
 import { createResponseHeaders, useResponseHeaders } from './response-headers.js';
+import { useValidationCache } from './validation-cache.js';
 
 export const EXAMPLE_MUTATION = `# Exchange a refresh token for a new user token.
 # The variables below hold a session; press Run (Ctrl+Enter).
@@ -282,7 +283,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     cors: security.cors,
   });
   const ownPlugins: Plugin[] = [
-    // First: no other path answers GraphQL, so every control below holds on the one that does.
+    // graphql-js executes, on both transports, in place of Yoga's @graphql-tools executor: this
+    // schema has no @defer, @stream or subscriptions, which are all that executor adds, and it
+    // costs a third of the pipeline's CPU (bench/pipeline-cost.ts). First of the gateway's
+    // plugins, so any plugin that wraps the execute function wraps this one.
+    { onExecute: ({ setExecuteFn }) => setExecuteFn(execute) },
+    // No other path answers GraphQL, so every control below holds on the one that does.
     mirrored(
       useOneGraphQLPath(
         route,
@@ -326,7 +332,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     batching: false,
     logging: yogaLogger(logger),
     maskedErrors: { maskError: maskErrors },
-    parserAndValidationCache: { documentCache: documents, errorCache: parseErrors },
+    // Validation results are kept by useValidationCache, after every plugin that adds a rule.
+    parserAndValidationCache: {
+      documentCache: documents,
+      errorCache: parseErrors,
+      validationCache: false,
+    },
     // Wrapped so the page's inline script gets its own CSP hash.
     renderGraphiQL: security.renderGraphiQL(graphiqlPage.render),
     cors: security.cors,
@@ -344,7 +355,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         request: () => given.request,
       });
     },
-    plugins: [...ownPlugins, ...extraPlugins, END_OF_GATEWAY_PLUGINS],
+    plugins: [...ownPlugins, ...extraPlugins, useValidationCache(), END_OF_GATEWAY_PLUGINS],
   });
 
   // The project's own operations (or the trusted manifest) are parsed and validated through
