@@ -20,6 +20,19 @@ const PROCESSORS: ReadonlyArray<readonly string[]> = [
  * test/unit/accept-negotiation.test.ts compares it with Yoga's answers over a matrix of values.
  */
 export function negotiateMediaType(accept: string | null | undefined): string | undefined {
+  const key = accept ?? '';
+  // Clients send the same few Accept values on every request: decided once each (bounded).
+  if (decided.has(key)) return decided.get(key);
+  const chosen = negotiate(accept);
+  if (key.length <= 256) {
+    if (decided.size >= 64) decided.clear();
+    decided.set(key, chosen);
+  }
+  return chosen;
+}
+const decided = new Map<string, string | undefined>();
+
+function negotiate(accept: string | null | undefined): string | undefined {
   const asked: string[] = [];
   for (const part of (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',')) {
     const [mediaType, ...params] = part.split(';');

@@ -77,6 +77,10 @@ const armorLimit = (n: number, reason: RefusalReason) => ({
   onReject: [reportAs(reason)],
 });
 
+/** How many counted texts the token step remembers, and the longest it remembers. */
+const COUNTED_TEXTS_MAX = 64;
+const COUNTED_TEXT_MAX_LENGTH = 4096;
+
 /** True when `query` has more than `max` tokens. A lexer error stops the count: the parser reports it. */
 export function exceedsTokens(query: string, max: number): boolean {
   const lexer = new Lexer(new Source(query));
@@ -155,24 +159,36 @@ export function createDocumentLimits(options: DocumentLimitsOptions = {}) {
     limits.maxRefreshesPerOperation > 0
       ? maxRootFieldCallsRule('refreshUserToken', limits.maxRefreshesPerOperation)
       : undefined;
+  // Texts already counted within the limit: the same few operations arrive on every request, and
+  // a lookup costs a hash where lexing them again costs the most of this step. Bounded by entries
+  // and by the size of each text; a text over the limit is never remembered.
+  const withinLimit = new Set<string>();
   const tokenStep = <P extends { query?: unknown }>(params: P): P => {
-    if (
-      limits.maxTokens > 0 &&
-      typeof params.query === 'string' &&
-      exceedsTokens(params.query, limits.maxTokens)
-    ) {
+    const query = params.query;
+    if (limits.maxTokens <= 0 || typeof query !== 'string' || withinLimit.has(query)) {
+      return params;
+    }
+    if (exceedsTokens(query, limits.maxTokens)) {
       throw limitRefusal('MAX_TOKENS', `Token limit of ${limits.maxTokens} exceeded.`);
+    }
+    if (query.length <= COUNTED_TEXT_MAX_LENGTH) {
+      if (withinLimit.size >= COUNTED_TEXTS_MAX) withinLimit.clear();
+      withinLimit.add(query);
     }
     return params;
   };
+  // Armor's plugins make a new rule function on every request; made once here, the rules are the
+  // same functions each time, so the validation cache knows the list without reading its names.
+  const rules: ValidationRule[] = [];
+  for (const plugin of armor.plugins as Plugin[]) {
+    plugin.onValidate?.({ addValidationRule: (rule: ValidationRule) => rules.push(rule) } as never);
+  }
+  if (refreshes) rules.push(refreshes);
   return {
     /** The envelop part (Armor's rules, the refresh count): runs on every transport. */
     plugin: {
-      onPluginInit({ addPlugin }) {
-        for (const plugin of armor.plugins) addPlugin(plugin as Plugin);
-      },
       onValidate({ addValidationRule }) {
-        if (refreshes) addValidationRule(refreshes);
+        for (const rule of rules) addValidationRule(rule);
       },
     } satisfies Plugin as Plugin,
     /** The token count, a step over the request's parameters (before parsing). */
