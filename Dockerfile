@@ -1,5 +1,6 @@
 # The gateway as a container image. docs/deploy.md explains each choice; the test
-# test/deploy/dockerfile-steps.test.ts runs these steps outside Docker so they stay true.
+# test/package/dockerfile-steps.integration.test.ts runs these steps outside Docker so they stay
+# true.
 #
 #   docker build -t circle-wallets-gateway .
 #   docker run --rm -p 4000:4000 -e CIRCLE_API_KEY_FILE=/run/secrets/circle_api_key \

@@ -1,7 +1,7 @@
 /**
  * A platform team's code against the installed package: every entry, typed options under
  * `exactOptionalPropertyTypes`, compiled by tsc (`nodenext`) and then run with plain `node`.
- * test/package/installed-package.test.ts copies it into an empty project; it prints one JSON line.
+ * test/package/installed-package.integration.test.ts copies it into an empty project; it prints one JSON line.
  */
 import {
   type Config,

@@ -1,0 +1,142 @@
+/**
+ * Helpers for the suites that drive the whole product on a real loopback socket
+ * (startTestGateway): the security controls, and the connection, upstream-expiry and metrics-port
+ * suites. Requests shaped the way a hostile or a careless client shapes them.
+ */
+import { connect } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
+import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
+import { startTestGateway } from './gateway-server.js';
+
+export type TestGateway = Awaited<ReturnType<typeof startTestGateway>>;
+
+export { startTestGateway };
+
+/**
+ * For a suite of production gateways (`NODE_ENV=production`, the given key) in front of one
+ * simulator: registers the suite's beforeAll/afterAll, so call it inside `describe`. Every gateway
+ * started, or pushed on `gateways`, is closed after the suite, then the simulator.
+ */
+export function productionGateways(apiKey: string) {
+  const rig = {
+    upstream: undefined as unknown as RunningSimulator,
+    gateways: [] as TestGateway[],
+    async start(env: Record<string, string> = {}): Promise<TestGateway> {
+      const gateway = await startTestGateway({
+        NODE_ENV: 'production',
+        CIRCLE_API_KEY: apiKey,
+        CIRCLE_BASE_URL: rig.upstream.url,
+        LOG_LEVEL: 'silent',
+        ...env,
+      });
+      rig.gateways.push(gateway);
+      return gateway;
+    },
+  };
+  beforeAll(async () => {
+    rig.upstream = await startCircleSimulator({ port: 0, fast: true });
+  });
+  afterAll(async () => {
+    await Promise.all(rig.gateways.map((gateway) => gateway.close()));
+    await rig.upstream?.close();
+  });
+  return rig;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed JSON body, or undefined when it is not JSON. */
+  json: {
+    data?: Record<string, unknown> | null;
+    errors?: Array<{ message: string; extensions: Record<string, unknown> }>;
+  };
+}
+
+/** POST /graphql over real HTTP. An object body is sent as JSON; a string as is. */
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return read(response);
+}
+
+export async function read(response: Response): Promise<HttpAnswer> {
+  const text = await response.text();
+  let json: HttpAnswer['json'] = {};
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = {};
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+/** Creates a session on the gateway's embedded simulator. */
+export async function newSession(gateway: TestGateway) {
+  const response = await fetch(`${gateway.simulator!.url}/simulator/sessions`, { method: 'POST' });
+  return (await response.json()) as {
+    userId: string;
+    userToken: string;
+    refreshToken: string;
+    deviceId: string;
+    encryptionKey: string;
+  };
+}
+
+export const REFRESH = `mutation Refresh($input: RefreshUserTokenInput!) {
+  refreshUserToken(input: $input) { userToken refreshToken encryptionKey userId }
+}`;
+
+/**
+ * Writes `head` and then each chunk to a raw socket (pausing `pauseMs` between chunks) and
+ * returns everything the server sent until it closed or `timeoutMs` passed. Writes after the
+ * server gave up are allowed to fail: what matters is its answer.
+ */
+export function rawExchange(
+  url: string,
+  head: string,
+  chunks: Array<string | Buffer>,
+  options: { pauseMs?: number; timeoutMs?: number } = {},
+): Promise<{ raw: string; status: number; closedEarly: boolean }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    let raw = '';
+    let sent = 0;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0);
+      resolve({ raw, status, closedEarly: sent < chunks.length });
+    };
+    const timer = setTimeout(finish, options.timeoutMs ?? 5_000);
+    socket.on('data', (data) => {
+      raw += data.toString('utf8');
+    });
+    socket.on('error', finish);
+    socket.on('close', finish);
+    socket.on('connect', async () => {
+      socket.write(head);
+      for (const chunk of chunks) {
+        if (done || socket.destroyed) return;
+        socket.write(chunk);
+        sent += 1;
+        if (options.pauseMs) await new Promise((r) => setTimeout(r, options.pauseMs));
+      }
+    });
+  });
+}
+
+/** One chunk of a chunked HTTP/1.1 body. */
+export const chunk = (data: string) => `${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`;
