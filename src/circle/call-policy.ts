@@ -3,7 +3,7 @@
  * circuit breaker, the bulkhead (in-flight and queued slots), then attempts with a per-attempt
  * timeout, retried on connection errors, 5xx, 429 and timeouts within a retry budget and the
  * deadline. It knows no HTTP client: the attempt is a function it is given (src/circle/
- * http-attempt.ts in production, a fake in test/unit/call-policy.test.ts).
+ * http-attempt.ts in production, a fake in test/circle/call-policy.unit.test.ts).
  */
 import { validate as uuidValidate, v4 as uuidv4 } from 'uuid';
 import { AbortSwitch } from './abort-switch.js';

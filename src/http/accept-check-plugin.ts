@@ -17,7 +17,7 @@ const PROCESSORS: ReadonlyArray<readonly string[]> = [
  * undefined when it would answer 406. This is Yoga's own negotiation, written out because Yoga
  * does not export it and makes it only after execution: the Accept types in reverse order, a
  * `charset` other than utf-8 drops a type, `q` is ignored, and the last match wins.
- * test/unit/accept-negotiation.test.ts compares it with Yoga's answers over a matrix of values.
+ * test/http/accept-negotiation.unit.test.ts compares it with Yoga's answers over a matrix of values.
  */
 export function negotiateMediaType(accept: string | null | undefined): string | undefined {
   const key = accept ?? '';
