@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
+import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayOptions } from '../../src/http/gateway.js';
@@ -179,6 +180,73 @@ describe('plugins given to createGateway', () => {
       expect(lines[0]).toContain(hook);
     });
   }
+});
+
+describe('validation rules a plugin adds', () => {
+  // The validation cache is keyed by the list of rules: a rule added for one request only (here:
+  // when the caller sends x-strict, as an auth plugin might for a tenant) must decide that
+  // request, and not be served another request's cached verdict for the same document.
+  it('decide each request, on both paths, though the document is cached', async () => {
+    const strictRule: Plugin = {
+      onValidate: ({ context, addValidationRule }) => {
+        const request = (context as { request?: Request }).request;
+        if (request?.headers.get('x-strict') !== '1') return;
+        // A new function each request, as Armor's plugins make theirs.
+        addValidationRule(function NoGatewayInfo(validation) {
+          return {
+            Field(node) {
+              if (node.name.value === 'circleWalletsGateway') {
+                validation.reportError(
+                  new GraphQLError('Gateway info is off here.', { nodes: node }),
+                );
+              }
+            },
+          };
+        });
+      },
+    };
+    for (const fastPath of [false, true]) {
+      const api = await listen({ fastPath, plugins: [strictRule] });
+      const verdicts: string[] = [];
+      for (const strict of [false, true, false, true]) {
+        const answer = await post(api.url, strict ? { 'x-strict': '1' } : {}, INFO);
+        const body = JSON.parse(answer.body) as {
+          data?: unknown;
+          errors?: Array<{ message: string }>;
+        };
+        verdicts.push(body.errors ? body.errors[0]!.message : 'ok');
+      }
+      expect(verdicts).toEqual([
+        'ok',
+        'Gateway info is off here.',
+        'ok',
+        'Gateway info is off here.',
+      ]);
+      expect(api.gateway.fastPathStats().served).toBe(fastPath ? 4 : 0);
+    }
+  });
+});
+
+describe('a plugin that wraps the execute function', () => {
+  it('wraps the one the gateway executes with, on both paths', async () => {
+    for (const fastPath of [false, true]) {
+      let wrapped = 0;
+      const wrapping: Plugin = {
+        onExecute: ({ executeFn, setExecuteFn }) => {
+          setExecuteFn((args) => {
+            wrapped += 1;
+            return executeFn(args);
+          });
+        },
+      };
+      const api = await listen({ fastPath, plugins: [wrapping] });
+      api.onRefresh(TOKENS);
+      const answer = await post(api.url, {}, refreshBody());
+      expect(JSON.parse(answer.body).data.refreshUserToken.userToken).toBe('new-user-token');
+      expect(wrapped).toBe(1);
+      expect(api.requests).toHaveLength(1);
+    }
+  });
 });
 
 describe('a plugin that adds an HTTP-level plugin at init', () => {
