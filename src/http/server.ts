@@ -16,7 +16,6 @@ import { resolveMetricsPort } from '../observability/settings.js';
 import { securityOptionsFromConfig } from '../security/from-config.js';
 import { capturePeerAddresses } from '../security/peer-address.js';
 import type { RateLimitStore } from '../security/rate-limit.js';
-import { createSharedState } from '../shared-state/create-shared-state.js';
 import { type RunningSimulator, startCircleSimulator } from '../simulator/index.js';
 import { createConnectionControls, serverOptions } from './connection-controls.js';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
@@ -104,7 +103,8 @@ export async function startGatewayServer(
   const sharedState =
     hooks.sharedState ??
     (config.redisUrl
-      ? await createSharedState({
+      ? // Loaded only with REDIS_URL: an instance without Redis does not carry ioredis in memory.
+        await (await import('../shared-state/create-shared-state.js')).createSharedState({
           url: config.redisUrl,
           secret: apiKey,
           timeoutMs: config.redisTimeoutMs,
