@@ -148,12 +148,20 @@ export function createForwardedAddressResolver(options: ClientAddressOptions = {
   const trust = trusting
     ? proxyaddr.compile(entries.map((entry) => PROXY_ADDR_NAMES[entry] ?? entry))
     : undefined;
+  // The last peer's canonical form: requests come in runs from the same few peers (a proxy, a
+  // load balancer, a keep-alive client), and canonicalizing is the most of this function.
+  let lastPeer: string | undefined;
+  let lastSocketAddress = '';
   return (
     peer: string | undefined,
     forwardedFor: string | null | undefined,
   ): string | undefined => {
     if (peer === undefined) return undefined;
-    const socketAddress = normalizeAddress(peer);
+    if (peer !== lastPeer) {
+      lastSocketAddress = normalizeAddress(peer);
+      lastPeer = peer;
+    }
+    const socketAddress = lastSocketAddress;
     if (!trust || !forwardedFor) return socketAddress;
     // Not an address: a value proxy-addr never trusts, so the walk stops at it.
     const hops = forwardedFor
