@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
-import { GraphQLError } from 'graphql';
+import { type FieldNode, GraphQLError, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayOptions } from '../../src/http/gateway.js';
@@ -192,9 +192,9 @@ describe('validation rules a plugin adds', () => {
         const request = (context as { request?: Request }).request;
         if (request?.headers.get('x-strict') !== '1') return;
         // A new function each request, as Armor's plugins make theirs.
-        addValidationRule(function NoGatewayInfo(validation) {
+        addValidationRule(function NoGatewayInfo(validation: ValidationContext) {
           return {
-            Field(node) {
+            Field(node: FieldNode) {
               if (node.name.value === 'circleWalletsGateway') {
                 validation.reportError(
                   new GraphQLError('Gateway info is off here.', { nodes: node }),
