@@ -11,6 +11,15 @@ import type { Logger } from '../observability/logger.js';
 import { withoutStackTrace } from '../observability/stack-traces.js';
 import type { GatewayContext } from '../schema/context.js';
 import type { GraphQLRoute } from './graphql-path.js';
+import {
+  fetchInit,
+  type HeaderSource,
+  headerOf,
+  lazyRequest,
+  nodeHeaderSource,
+  readBody,
+  writeAnswer,
+} from './node-io.js';
 
 /**
  * The fast path: a second transport for Yoga's one GraphQL pipeline, as
@@ -56,12 +65,6 @@ export interface FastPathOptions {
   /** The media type Yoga answers a single result with for this Accept (undefined: 406). */
   negotiate(accept: string | undefined): string | undefined;
   logger: Logger;
-}
-
-/** What the response headers need of a request. */
-export interface HeaderSource {
-  method: string;
-  headers: { get(name: string): string | null };
 }
 
 export interface GraphQLParams {
@@ -132,85 +135,6 @@ class CapturedResponse {
 const CAPTURE = { Response: CapturedResponse } as unknown as Parameters<
   typeof processRegularResult
 >[1];
-
-/** A node:http request as Fetch's RequestInit, with its body already read: headers as sent. */
-export function fetchInit(req: IncomingMessage, body: Buffer): RequestInit {
-  const headers: Array<[string, string]> = [];
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) headers.push([raw[i]!, raw[i + 1]!]);
-  return { method: 'POST', headers, body: new Uint8Array(body) };
-}
-
-/** A request header as one string (node:http joins repeated ones with ", " already). */
-const headerOf = (req: IncomingMessage, name: string): string | undefined => {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
-};
-
-/** The request body, or undefined when the client went away before sending all of it. */
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-    });
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
-    req.once('error', () => resolve(undefined));
-    req.once('close', () => {
-      if (!req.complete) resolve(undefined);
-    });
-  });
-}
-
-/**
- * A POST Request that is built on first use: `method` and `url` answer without it; anything else
- * (headers, body, clone, …) is the real Request's, and `instanceof Request` holds.
- */
-function lazyRequest(RequestClass: typeof Request, url: string, init: () => RequestInit): Request {
-  let real: Request | undefined;
-  const materialize = () => {
-    real ??= new RequestClass(url, init());
-    return real;
-  };
-  return new Proxy({} as Request, {
-    get(_target, property) {
-      if (property === 'method') return 'POST';
-      if (property === 'url') return url;
-      const target = materialize();
-      const value = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-    has: (_target, property) => Reflect.has(materialize(), property),
-    getPrototypeOf: () => RequestClass.prototype,
-  });
-}
-
-/** The headers of a node:http request as the response-header function reads them. */
-export const nodeHeaderSource = (req: IncomingMessage): HeaderSource => ({
-  method: req.method ?? 'GET',
-  headers: { get: (name) => headerOf(req, name.toLowerCase()) ?? null },
-});
-
-/** Writes a status, headers and body to a node:http response, with its content length. */
-export function writeAnswer(
-  res: ServerResponse,
-  status: number,
-  headers: Record<string, string>,
-  body: string | Uint8Array,
-): void {
-  const flat: string[] = [];
-  for (const name in headers) {
-    if (name !== 'content-length') flat.push(name, headers[name]!);
-  }
-  flat.push(
-    'content-length',
-    String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
-  );
-  res.writeHead(status, flat);
-  res.end(body);
-}
 
 export function createFastPath(options: FastPathOptions) {
   let served = 0;

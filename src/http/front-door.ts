@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger.js';
 import type { MaybeRefusal } from '../security/rate-limit.js';
 import { type GatewayRefusal, refusalParts } from '../security/refusal.js';
-import { type HeaderSource, nodeHeaderSource, writeAnswer } from './fast-path.js';
 import type { GraphQLRoute } from './graphql-path.js';
+import { type HeaderSource, nodeHeaderSource, writeAnswer } from './node-io.js';
 
 /**
  * The node:http handler in front of both transports: the peer address is read first (before a

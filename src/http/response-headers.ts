@@ -1,7 +1,7 @@
 import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
 import type { CORSOptions, Plugin } from 'graphql-yoga';
-import type { HeaderSource } from './fast-path.js';
 import { isGraphiQLAsset } from './graphiql-page.js';
+import type { HeaderSource } from './node-io.js';
 import { mirrored } from './plugin-guard.js';
 
 /**
