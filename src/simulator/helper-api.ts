@@ -1,8 +1,8 @@
 import { type Answer, errorAnswer, isPlainObject, jsonAnswer, type ParsedBody } from './answer.js';
 import { CIRCLE_ERRORS, PARAMETER_INVALID } from './errors.js';
 import { FaultSpecError, type SimulatorFault } from './faults.js';
-import type { CircleSimulator } from './simulator.js';
 import { type SessionInput, validateSessionInput } from './state.js';
+import type { CircleSimulator } from './types.js';
 
 /**
  * The simulator's own endpoints under /simulator/: test plumbing for tools that only speak HTTP

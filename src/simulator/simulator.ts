@@ -12,12 +12,13 @@ import {
 import { createCircleApi } from './circle-api.js';
 import { createDelivery } from './delivery.js';
 import { CIRCLE_ERRORS } from './errors.js';
-import { createFaultQueue, type FaultKind, parseFault, type SimulatorFault } from './faults.js';
+import { createFaultQueue, parseFault } from './faults.js';
 import { handleHelperCall } from './helper-api.js';
 import { createIdempotencyStore } from './idempotency.js';
 import { createUserTokenCodec } from './jwt.js';
 import { createRateLimiter } from './rate-limit.js';
-import { createSimulatorState, type SessionInput, type SimulatorSession } from './state.js';
+import { createSimulatorState } from './state.js';
+import type { CircleSimulator, RecordedRequest } from './types.js';
 
 export interface SimulatorOptions {
   /**
@@ -60,51 +61,6 @@ export interface SimulatorOptions {
    * @default 0
    */
   latencyMs?: number;
-}
-
-/** One call (outside the /simulator/ helpers) as the simulator received it. */
-export interface RecordedRequest {
-  method: string;
-  /** The path with its query string. */
-  path: string;
-  /** Lower-cased names; repeated headers joined with ", ". */
-  headers: Record<string, string>;
-  /** The parsed JSON body, the raw text when it is not JSON, `undefined` when empty. */
-  body: unknown;
-  /** The simulator's clock when the request arrived, in ms since the epoch. */
-  time: number;
-  /** The X-Request-Id of the answer. */
-  requestId: string;
-  /** The injected fault that applied to the call, if any. */
-  fault?: FaultKind;
-}
-
-export interface CircleSimulator {
-  /** A node:http request listener serving Circle's endpoints and the /simulator/ helpers. */
-  handle(req: IncomingMessage, res: ServerResponse): void;
-  /** Creates the user if needed, a device if needed, and a logged-in session on it. */
-  createSession(input?: SessionInput): SimulatorSession;
-  /** Queues a fault for the next matching calls; returns how many faults are queued. */
-  injectFault(fault: SimulatorFault): number;
-  /** Drops every queued fault; returns how many there were. */
-  clearFaults(): number;
-  /** Moves the simulator's clock forward, e.g. past a user token's expiry. */
-  advanceClock(ms: number): void;
-  /** The simulator's current time, in ms since the epoch. */
-  now(): number;
-  /** Mint and refresh for this user answer 409 (code 155109) from now on. */
-  disableUser(userId: string): void;
-  /** The calls received outside /simulator/, oldest first (a copy, at most `maxRecordedRequests`). */
-  readonly requests: readonly RecordedRequest[];
-  /** Forgets the recorded requests; returns how many there were. */
-  clearRequests(): number;
-  /**
-   * Forgets users, tokens, faults, recorded requests, rate-limit windows and the clock offset.
-   * The signing secret stays, so tokens issued before answer 155103 (unknown), not 155105.
-   */
-  reset(): void;
-  /** Ends every response held back by a fault or delay (hung, delayed, half-sent). */
-  abortPending(): void;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -289,3 +245,5 @@ function recordedBody(body: ParsedBody): unknown {
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
+
+export type { CircleSimulator, RecordedRequest } from './types.js';
