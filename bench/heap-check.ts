@@ -26,16 +26,16 @@ const built = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' 
 if (built.status !== 0) process.exit(built.status ?? 1);
 const dist = new URL('../dist/', import.meta.url);
 const { readConfig } = (await import(
-  new URL('config.js', dist).href
+  new URL('config/config.js', dist).href
 )) as typeof import('../src/config/config.js');
 const { startGatewayServer } = (await import(
-  new URL('server.js', dist).href
+  new URL('http/server.js', dist).href
 )) as typeof import('../src/http/server.js');
 const { startCircleSimulator } = (await import(
   new URL('simulator/index.js', dist).href
 )) as typeof import('../src/simulator/index.js');
 const { createLogger } = (await import(
-  new URL('logger.js', dist).href
+  new URL('observability/logger.js', dist).href
 )) as typeof import('../src/observability/logger.js');
 
 const simulator = await startCircleSimulator({ fast: true, maxRecordedRequests: 1 });
