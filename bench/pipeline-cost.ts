@@ -12,6 +12,8 @@
  * Prints µs of CPU per request (user + system, the best of the rounds) for each request shape
  * on the fast path and with FAST_PATH=false.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { PassThrough } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { CircleClient } from '../src/circle/client.js';
@@ -41,6 +43,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     build: { type: 'string', default: 'src' },
     paths: { type: 'string', default: 'fast,yoga' },
+    'alloc-profile': { type: 'string' },
   },
 });
 const REQUESTS = Number(args.requests);
@@ -158,6 +161,17 @@ async function measure(gateway: Gateway, text: string): Promise<number> {
 const best = (xs: number[]) => Math.min(...xs);
 
 const paths = args.paths.split(',') as Array<'fast' | 'yoga'>;
+// --alloc-profile FILE: every allocation sampled, also the ones the GC already collected (what the
+// young generation churns through per request), written as a .heapprofile for DevTools.
+const allocations = args['alloc-profile'] ? new Session() : undefined;
+if (allocations) {
+  allocations.connect();
+  allocations.post('HeapProfiler.startSampling', {
+    samplingInterval: 512,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
 const gateways = { fast: gatewayWith(true), yoga: gatewayWith(false) };
 const shapes = args.only ? args.only.split(',') : Object.keys(SHAPES);
 console.log(
@@ -175,4 +189,11 @@ for (const shape of shapes) {
   console.log(
     `${shape.padEnd(10)} fast path ${cell('fast')}   Yoga ${cell('yoga')}   (served on the fast path: ${gateways.fast.fastPathStats().served})`,
   );
+}
+if (allocations) {
+  allocations.post('HeapProfiler.stopSampling', (error, result) => {
+    if (error) throw error;
+    writeFileSync(args['alloc-profile']!, JSON.stringify(result.profile));
+    console.log(`allocation profile: ${args['alloc-profile']}`);
+  });
 }
