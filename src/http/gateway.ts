@@ -35,7 +35,7 @@ import {
   mirrored,
   pluginsAsBuilt,
 } from './plugin-guard.js';
-import { createRefreshContextFactory, requestIdFor } from './refresh-context.js';
+import { clientGoneCheck, createRefreshContextFactory, requestIdFor } from './refresh-context.js';
 import { createResponseHeaders, useResponseHeaders } from './response-headers.js';
 import { useValidationCache } from './validation-cache.js';
 
@@ -201,6 +201,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         address: security.addressOf(initial),
         // Read only when an authorizeUserId hook asks (the fast path builds it lazily).
         request: () => given.request,
+        gone: clientGoneCheck(given),
       });
     },
     plugins: [...ownPlugins, ...extraPlugins, useValidationCache(), END_OF_GATEWAY_PLUGINS],

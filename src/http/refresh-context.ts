@@ -15,6 +15,7 @@ import {
 import type { Logger } from '../observability/logger.js';
 import type { GatewayContext } from '../schema/context.js';
 import type { RefreshCaller } from '../security/gateway-security.js';
+import { GatewayRefusal } from '../security/refusal.js';
 
 export interface RefreshContextOptions {
   client: CircleClient;
@@ -55,6 +56,27 @@ export interface RefreshContextOptions {
 
 /** The default deadline of one mutation's upstream work (MUTATION_DEADLINE_MS's too). */
 export const DEFAULT_MUTATION_DEADLINE_MS = 10_000;
+
+/**
+ * How a request tells whether its client has closed the connection: the node:http response when
+ * there is one (both of the gateway's transports, and a host's Yoga on node:http), else the Fetch
+ * request's signal. The fast path's lazy Request is never read here: it always has a response.
+ */
+export function clientGoneCheck(initial: { res?: unknown; request?: Request }): () => boolean {
+  const res = initial.res as { destroyed?: unknown; writableEnded?: boolean } | undefined;
+  if (res && typeof res.destroyed === 'boolean') {
+    return () => res.destroyed === true && res.writableEnded !== true;
+  }
+  return () => initial.request?.signal?.aborted === true;
+}
+
+const clientGone = () =>
+  new GatewayRefusal(
+    'The client closed the connection before the gateway called Circle: the refresh token was not used.',
+    { code: 'BAD_USER_INPUT', reason: 'CLIENT_GONE', status: 400 },
+  );
+const isClientGone = (error: unknown): boolean =>
+  error instanceof GatewayRefusal && error.extensions.reason === 'CLIENT_GONE';
 
 /** One id per HTTP request: the caller's X-Request-Id when it is a UUID, else a new one. */
 export const requestIdFor = (given: string | null | undefined): string =>
@@ -99,6 +121,9 @@ export function createRefreshContextFactory(
           // Device rate limit and the userId policy: refused here, Circle is never called.
           const check = beforeRefresh(caller, input);
           if (check) await check;
+          // A client that left while the checks ran (they may wait on Redis) cannot receive new
+          // tokens: calling Circle now would spend its refresh token for nothing.
+          if (caller.gone?.()) throw clientGone();
           const outcome = await scope.refresh(input);
           log.info('refreshUserToken', {
             path,
@@ -112,7 +137,9 @@ export function createRefreshContextFactory(
           afterRefreshFailed(caller, error);
           log.warn('refreshUserToken', {
             path,
-            outcome: (error as { code?: string }).code ?? 'UNEXPECTED',
+            outcome: isClientGone(error)
+              ? 'CLIENT_GONE'
+              : ((error as { code?: string }).code ?? 'UNEXPECTED'),
             durationMs: Math.round(performance.now() - started),
           });
           throw error;

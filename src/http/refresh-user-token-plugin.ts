@@ -16,7 +16,7 @@ import { createGatewaySecurity, type SecurityOptions } from '../security/gateway
 import { withoutInputValues } from '../security/input-echo.js';
 import type { AuthorizeUserId } from '../security/user-id-authorization.js';
 import type { SharedState } from '../shared-state/create-shared-state.js';
-import { createRefreshContextFactory, requestIdFor } from './refresh-context.js';
+import { clientGoneCheck, createRefreshContextFactory, requestIdFor } from './refresh-context.js';
 
 export interface RefreshUserTokenPluginOptions {
   /** The Circle client (`createCircleClient`); it holds the API key. */
@@ -108,6 +108,7 @@ export function useRefreshUserToken(
         [REFRESH_CONTEXT]: createContext(requestIdFor(request.headers.get('x-request-id')), {
           address: addresses.get(request),
           request: () => request,
+          gone: clientGoneCheck(context as { res?: unknown; request?: Request }),
         }),
       });
     },

@@ -138,6 +138,11 @@ export interface RefreshCaller {
   address: string | undefined;
   /** The request itself, for an `authorizeUserId` hook. */
   request(): Request;
+  /**
+   * Whether the client has closed its connection: nothing it could receive any more.
+   * @default never (a caller that cannot tell)
+   */
+  gone?(): boolean;
 }
 
 /**

@@ -16,7 +16,8 @@ export type RefusalReason =
   | 'PERSISTED_QUERY_NOT_FOUND'
   | 'USER_ID_PATH_DISABLED'
   | 'USER_ID_NOT_AUTHORIZED'
-  | 'NOT_ACCEPTABLE';
+  | 'NOT_ACCEPTABLE'
+  | 'CLIENT_GONE';
 
 export interface RefusalOptions {
   code: Extract<

@@ -6,6 +6,7 @@ import type { Plugin } from 'graphql-yoga';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayOptions } from '../../src/http/gateway.js';
 import { capturePeerAddresses } from '../../src/security/peer-address.js';
+import type { RateLimitStore } from '../../src/security/rate-limit.js';
 import { createApiGateway, jwtWith, REFRESH_MUTATION } from '../support/api-gateway.js';
 
 /**
@@ -244,6 +245,51 @@ describe('a plugin that wraps the execute function', () => {
       const answer = await post(api.url, {}, refreshBody());
       expect(JSON.parse(answer.body).data.refreshUserToken.userToken).toBe('new-user-token');
       expect(wrapped).toBe(1);
+      expect(api.requests).toHaveLength(1);
+    }
+  });
+});
+
+describe('a client that leaves before Circle is called', () => {
+  // The device limit's store answers slowly (as Redis can); the client sends a whole refresh and
+  // closes its connection while the check waits. Calling Circle then would rotate a refresh
+  // token whose successor nobody can receive.
+  it('spends no refresh token, on either path', async () => {
+    for (const fastPath of [false, true]) {
+      let checked = () => {};
+      const checking = new Promise<void>((resolve) => {
+        checked = resolve;
+      });
+      const slowDevices: RateLimitStore = {
+        async take(key) {
+          if (!key.startsWith('device:')) return { allowed: true, retryAfterMs: 0 };
+          checked();
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          return { allowed: true, retryAfterMs: 0 };
+        },
+      };
+      const api = await listen({
+        fastPath,
+        security: { rateLimits: { store: slowDevices, exempt: [] } },
+      });
+      api.onRefresh(TOKENS);
+      const body = refreshBody();
+      const socket = connect(Number(new URL(api.url).port), '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(
+        `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      await checking;
+      socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(api.requests).toHaveLength(0);
+      const lines = api.logs.filter((line) => line.includes('"refreshUserToken"'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('"outcome":"CLIENT_GONE"');
+      expect(api.gateway.fastPathStats().served).toBe(fastPath ? 1 : 0);
+      // A client that stays gets its tokens through the same slow check.
+      const answer = await post(api.url, {}, refreshBody());
+      expect(JSON.parse(answer.body).data.refreshUserToken.userToken).toBe('new-user-token');
       expect(api.requests).toHaveLength(1);
     }
   });
