@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { print } from 'graphql';
@@ -10,6 +10,7 @@ import { SIMULATOR_API_KEY } from '../../src/http/server.js';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
 import { createApiGateway, REFRESH_MUTATION } from '../support/api-gateway.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import { type RawAnswer, rawPost } from '../support/loopback-gateway.js';
 import {
   FUZZ,
   type RawRequest,
@@ -29,43 +30,6 @@ import {
  */
 
 type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** A raw POST over node:http: exactly these headers, nothing a fetch client would add. */
-function post(
-  url: string,
-  headers: Record<string, string>,
-  body: string | Uint8Array,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      url,
-      {
-        method: 'POST',
-        headers: { 'content-length': String(Buffer.byteLength(body)), ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const { date: _date, ...rest } = res.headers as Record<string, string>;
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: rest,
-            body: Buffer.concat(chunks).toString(),
-          });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const REFRESH = print(RefreshUserTokenDocument);
 const INFO = 'query Info { circleWalletsGateway { version simulated } }';
@@ -103,8 +67,8 @@ describe('the fast path answers as Yoga does', () => {
   /** Sends the same request to both gateways; B must serve it on the fast path. */
   async function both(headers: Record<string, string>, body: string) {
     const before = fast.gateway.fastPathStats().served;
-    const a = await post(yoga.graphqlUrl, headers, body);
-    const b = await post(fast.graphqlUrl, headers, body);
+    const a = await rawPost(yoga.graphqlUrl, headers, body);
+    const b = await rawPost(fast.graphqlUrl, headers, body);
     expect(fast.gateway.fastPathStats().served, 'served by the fast path').toBe(before + 1);
     expect(yoga.gateway.fastPathStats().served).toBe(0);
     return { a, b };
@@ -214,10 +178,10 @@ describe('the fast path answers as Yoga does', () => {
     });
     const headers = { ...JSON_TYPE, ...requestId() };
     upstream.simulator.injectFault({ status: 503, count: 2, path: 'refresh' });
-    const a = await post(yoga.graphqlUrl, headers, body);
+    const a = await rawPost(yoga.graphqlUrl, headers, body);
     upstream.simulator.injectFault({ status: 503, count: 2, path: 'refresh' });
     const before = fast.gateway.fastPathStats().served;
-    const b = await post(fast.graphqlUrl, headers, body);
+    const b = await rawPost(fast.graphqlUrl, headers, body);
     expect(fast.gateway.fastPathStats().served).toBe(before + 1);
     expect(JSON.parse(a.body).errors[0].extensions.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(b).toEqual(a);
@@ -334,8 +298,8 @@ describe('the fast path answers as Yoga does', () => {
     for (const [headers, body, served] of cases) {
       const before = fast.gateway.fastPathStats().served;
       const withId = { ...headers, ...requestId() };
-      const a = await post(yoga.graphqlUrl, withId, body);
-      const b = await post(fast.graphqlUrl, withId, body);
+      const a = await rawPost(yoga.graphqlUrl, withId, body);
+      const b = await rawPost(fast.graphqlUrl, withId, body);
       expect(fast.gateway.fastPathStats().served, body).toBe(before + (served ? 1 : 0));
       expect(b, `${JSON.stringify(headers)} ${body}`).toEqual(a);
     }
@@ -407,10 +371,10 @@ describe('the fast path keeps the request-level controls', () => {
     // Each gateway gets the same sequence; the device's refill (1/s) needs 1 and 2 back to back.
     const headers = bodies.map(() => ({ ...JSON_TYPE, 'x-request-id': randomUUID() }));
     const send = async (gateway: Gateway) => {
-      const answers: Answer[] = [];
+      const answers: RawAnswer[] = [];
       const served: number[] = [];
       for (const [i, body] of bodies.entries()) {
-        answers.push(await post(gateway.graphqlUrl, headers[i]!, body));
+        answers.push(await rawPost(gateway.graphqlUrl, headers[i]!, body));
         served.push(gateway.gateway.fastPathStats().served);
       }
       return { answers, served };
@@ -419,9 +383,9 @@ describe('the fast path keeps the request-level controls', () => {
     const b = await send(fast);
     expect(b.answers).toEqual(a.answers);
     const served = b.served;
-    const results = a.answers.map((answer, i) => [answer, b.answers[i]!] as [Answer, Answer]);
+    const results = a.answers.map((answer, i) => [answer, b.answers[i]!] as [RawAnswer, RawAnswer]);
     expect(served).toEqual([1, 2, 3, 4]);
-    const [first, limited, forbidden, misspelled] = results.map(([, b]) => b) as Answer[];
+    const [first, limited, forbidden, misspelled] = results.map(([, b]) => b) as RawAnswer[];
     expect(first!.status).toBe(200);
     expect(first!.headers['strict-transport-security']).toBe('max-age=600');
     expect(limited!.status).toBe(429);
@@ -437,7 +401,7 @@ describe('the fast path keeps the request-level controls', () => {
     const untilRefused = async (gateway: Gateway) => {
       const headers = { ...JSON_TYPE, 'x-request-id': randomUUID() };
       for (let i = 0; i < 50; i += 1) {
-        const answer = await post(gateway.graphqlUrl, headers, info);
+        const answer = await rawPost(gateway.graphqlUrl, headers, info);
         if (answer.status !== 200) return { answer, headers };
       }
       throw new Error('never refused');
@@ -447,7 +411,7 @@ describe('the fast path keeps the request-level controls', () => {
     const refusedB = await untilRefused(fast);
     expect(refusedB.answer.status).toBe(429);
     expect(JSON.parse(refusedB.answer.body).errors[0].extensions.code).toBe('RATE_LIMITED');
-    const sameId = (answer: Answer) => ({
+    const sameId = (answer: RawAnswer) => ({
       ...answer,
       headers: { ...answer.headers, 'x-request-id': '' },
     });
@@ -478,7 +442,7 @@ describe('the fast path under fuzzed variables', () => {
     };
     yoga = await startTestGateway({ ...env, FAST_PATH: 'false' });
     fast = await startTestGateway(env);
-    await post(fast.graphqlUrl, JSON_TYPE, JSON.stringify({ query: REFRESH_QUERY }));
+    await rawPost(fast.graphqlUrl, JSON_TYPE, JSON.stringify({ query: REFRESH_QUERY }));
   });
   afterAll(async () => {
     await fast?.close();
@@ -488,7 +452,7 @@ describe('the fast path under fuzzed variables', () => {
 
   // Keys the gateway makes up when the caller sends none differ between two gateways, and the
   // upstream's tokens are not JWTs, so expiresAt is the gateway's clock (a second may tick).
-  const madeUp = (answer: Answer) => ({
+  const madeUp = (answer: RawAnswer) => ({
     ...answer,
     body: answer.body
       .replace(/"idempotencyKey":"[0-9a-f-]{36}"/g, '"idempotencyKey":"*"')
@@ -501,8 +465,8 @@ describe('the fast path under fuzzed variables', () => {
       fc.asyncProperty(refreshVariables, async (variables) => {
         const body = JSON.stringify({ query: REFRESH_QUERY, variables });
         const headers = { ...JSON_TYPE, 'x-request-id': randomUUID() };
-        const a = await post(yoga.graphqlUrl, headers, body);
-        const b = await post(fast.graphqlUrl, headers, body);
+        const a = await rawPost(yoga.graphqlUrl, headers, body);
+        const b = await rawPost(fast.graphqlUrl, headers, body);
         expect(madeUp(b)).toEqual(madeUp(a));
       }),
       FUZZ,
@@ -516,7 +480,7 @@ describe('the fast path under fuzzed variables', () => {
       const headers: Record<string, string> = { 'x-request-id': requestId };
       if (request.contentType !== undefined) headers['content-type'] = request.contentType;
       if (request.accept !== undefined) headers.accept = request.accept;
-      return post(url, headers, request.body);
+      return rawPost(url, headers, request.body);
     };
     await fc.assert(
       fc.asyncProperty(rawRequest, async (request) => {
@@ -551,11 +515,11 @@ describe('the fast path with an authorizeUserId hook', () => {
       });
       const as = (who: string) => ({ ...JSON_TYPE, authorization: `Bearer user:${who}` });
       // All three on the fast path: a new document needs no first pass through Yoga.
-      const first = await post(url, as('user-2'), body);
-      const refused = await post(url, as('user-3'), body);
+      const first = await rawPost(url, as('user-2'), body);
+      const refused = await rawPost(url, as('user-3'), body);
       api.onMint({ body: { data: { userToken: 'minted', encryptionKey: 'k' } } });
       api.onRefresh({ body: { data: { userToken: 'new-user-token', refreshToken: 'rt-2' } } });
-      const allowed = await post(url, as('user-1'), body);
+      const allowed = await rawPost(url, as('user-1'), body);
 
       expect(api.gateway.fastPathStats().served).toBe(3);
       expect(asked).toEqual([
@@ -615,8 +579,8 @@ describe('the fast path in production with trusted documents', () => {
   const send = async (headers: Record<string, string>, body: string, served: boolean) => {
     const before = fast.gateway.fastPathStats().served;
     const withId = { ...JSON_TYPE, 'x-request-id': randomUUID(), ...headers };
-    const a = await post(yoga.graphqlUrl, withId, body);
-    const b = await post(fast.graphqlUrl, withId, body);
+    const a = await rawPost(yoga.graphqlUrl, withId, body);
+    const b = await rawPost(fast.graphqlUrl, withId, body);
     expect(fast.gateway.fastPathStats().served, body).toBe(before + (served ? 1 : 0));
     expect(b, body).toEqual(a);
     return b;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { type FieldNode, GraphQLError, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -8,6 +8,7 @@ import type { GatewayOptions } from '../../src/http/gateway.js';
 import { capturePeerAddresses } from '../../src/security/peer-address.js';
 import type { RateLimitStore } from '../../src/security/rate-limit.js';
 import { createApiGateway, jwtWith, REFRESH_MUTATION } from '../support/api-gateway.js';
+import { rawPost } from '../support/loopback-gateway.js';
 
 /**
  * One pipeline, two transports: a plugin given to createGateway runs whichever path serves a
@@ -16,46 +17,9 @@ import { createApiGateway, jwtWith, REFRESH_MUTATION } from '../support/api-gate
  * node:http transport) and talks to a MockAgent upstream.
  */
 
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-function post(
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-  path = '/graphql',
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      `${url}${path}`,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'content-length': String(Buffer.byteLength(body)),
-          ...headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const { date: _date, ...rest } = res.headers as Record<string, string>;
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: rest,
-            body: Buffer.concat(chunks).toString(),
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+/** POST to `path` of a gateway as JSON, over node:http. */
+const post = (url: string, headers: Record<string, string>, body: string, path = '/graphql') =>
+  rawPost(`${url}${path}`, { 'content-type': 'application/json', ...headers }, body);
 
 const servers: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -3,6 +3,7 @@
  * (startTestGateway): the security controls, and the connection, upstream-expiry and metrics-port
  * suites. Requests shaped the way a hostile or a careless client shapes them.
  */
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
@@ -140,3 +141,42 @@ export function rawExchange(
 
 /** One chunk of a chunked HTTP/1.1 body. */
 export const chunk = (data: string) => `${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`;
+
+/** What a raw POST got back: the status, node:http's headers but Date, the body as text. */
+export interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A POST over node:http with exactly these headers and a Content-Length: nothing a fetch client would add. */
+export function rawPost(
+  url: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array,
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-length': String(Buffer.byteLength(body)), ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const { date: _date, ...rest } = res.headers as Record<string, string>;
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: rest,
+            body: Buffer.concat(chunks).toString(),
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
