@@ -4,6 +4,9 @@
  * keep-alive connections cleanly. Nothing here knows GraphQL.
  */
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
+import { refusalParts } from '../security/refusal.js';
+import { drainingRefusal } from './lifecycle-plugins.js';
+import { NO_STORE } from './response-headers.js';
 
 export interface ConnectionLimits {
   /** Longest a client may take to send the request headers. */
@@ -30,15 +33,6 @@ export function serverOptions(limits: ConnectionLimits): ServerOptions {
   };
 }
 
-const DRAINING_BODY = JSON.stringify({
-  errors: [
-    {
-      message: 'The gateway is shutting down. Retry on another instance.',
-      extensions: { code: 'UPSTREAM_UNAVAILABLE', retryable: true },
-    },
-  ],
-});
-
 /**
  * Tracks the requests in flight on a server and drains them: from `drain()` on, every response
  * says `Connection: close` (Node then closes the socket after it), so no client sends another
@@ -52,14 +46,14 @@ export function createConnectionControls(server: Server, limits: ConnectionLimit
 
   const answerStalled = (req: IncomingMessage, res: ServerResponse) => {
     if (req.complete || res.headersSent) return;
-    res.writeHead(503, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': String(Buffer.byteLength(DRAINING_BODY)),
-      'retry-after': '1',
-      'cache-control': 'no-store',
+    const { status, headers, body } = refusalParts(drainingRefusal());
+    res.writeHead(status, {
+      ...headers,
+      ...NO_STORE,
+      'content-length': String(Buffer.byteLength(body)),
     });
     // The rest of the upload is never read: the socket goes once the answer is out.
-    res.end(DRAINING_BODY, () => req.socket.destroy());
+    res.end(body, () => req.socket.destroy());
   };
 
   return {

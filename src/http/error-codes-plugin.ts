@@ -1,4 +1,5 @@
-import { type ExecutionResult, GraphQLError } from 'graphql';
+import type { ExecutionResult, GraphQLError } from 'graphql';
+import { copyGraphQLError } from '../errors/copy-graphql-error.js';
 import { GATEWAY_ERROR_CODES, isRetryableCode } from '../schema/errors.js';
 import { withoutInputValues } from '../security/input-echo.js';
 
@@ -41,14 +42,7 @@ function normalize(error: GraphQLError): GraphQLError {
   if (typeof extensions.retryable !== 'boolean') {
     extensions.retryable = isRetryableCode(extensions.code as string);
   }
-  return new GraphQLError(withoutInputValues(error), {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions,
-  });
+  return copyGraphQLError(error, { message: withoutInputValues(error), extensions });
 }
 
 /** The result as a client may see it: contract codes, `retryable`, allow-listed extensions. */

@@ -1,25 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
-import {
-  createGraphQLError,
-  isAsyncIterable,
-  type MaskError,
-  processRegularResult,
-  type YogaServerInstance,
-} from 'graphql-yoga';
+import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
+import { isAsyncIterable, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
+import { maskAndLog } from '../errors/unexpected.js';
 import type { Logger } from '../observability/logger.js';
 import { withoutStackTrace } from '../observability/stack-traces.js';
 import type { GatewayContext } from '../schema/context.js';
+import type { GraphQLParams } from '../security/param-steps.js';
 import type { GraphQLRoute } from './graphql-path.js';
 import {
   fetchInit,
-  type HeaderSource,
   headerOf,
   lazyRequest,
   nodeHeaderSource,
   readBody,
   writeAnswer,
 } from './node-io.js';
+import type { ResponseHeaders } from './response-headers.js';
 
 /**
  * The fast path: a second transport for Yoga's one GraphQL pipeline, as
@@ -31,25 +27,23 @@ import {
  * `context` option and every onContextBuilding plugin, and executes with every onExecute plugin and
  * Yoga's masking. So an execution-level plugin runs whichever path serves a request.
  *
- * What the fast path does not run is Yoga's HTTP-level hooks (onRequest, onRequestParse, onParams,
- * onExecutionResult, onResultProcess, onResponse). The gateway's own ones are mirrored here by the
- * same functions (address limit and Accept check in the front door, body limit by Content-Length,
- * trusted documents by `resolveParams`, the result steps, the response headers); a plugin with
- * any other HTTP-level hook turns the fast path off at construction (src/http/plugin-guard.ts).
+ * It is reached only through the front door (src/http/front-door.ts), after the request checks
+ * (src/http/request-checks.ts) have run. What it does not run is Yoga's HTTP-level hooks: the
+ * gateway's parameter and result steps are lists both transports run (src/http/pipeline-steps.ts),
+ * its response headers come from the one header function, and a plugin given to the gateway that
+ * hooks Yoga's HTTP layer turns the fast path off (src/http/host-plugins.ts).
  *
  * What it serves (everything else goes to Yoga, untouched or with the body already read):
- * `POST <endpoint>` with the Content-Type Yoga's JSON parser takes, a Content-Length within the
- * body limit, an Accept Yoga answers with a JSON type, and a body
+ * `POST <endpoint>` with the Content-Type Yoga's JSON parser takes, a Content-Length, an Accept
+ * Yoga answers with a JSON type, and a body
  * `{ query | documentId, variables?, operationName?, extensions?: {} | null }`.
  */
 export interface FastPathOptions {
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
   /** The one GraphQL path: the fast path serves nothing else. */
   route: GraphQLRoute;
-  isDraining(): boolean;
-  maxBodyBytes: number;
   /**
-   * What Yoga's onParams hooks of the gateway do to the parameters (trusted documents): the
+   * The parameter steps (token count, trusted documents), the list Yoga's onParams runs: the
    * parameters to run, or a thrown refusal. Undefined: none.
    */
   resolveParams?: (params: GraphQLParams) => GraphQLParams;
@@ -57,22 +51,12 @@ export interface FastPathOptions {
   acceptsDocumentId: boolean;
   /** The result steps, in order: the same list Yoga's onResultProcess runs. */
   processResult(result: ExecutionResult): ExecutionResult;
-  /** Yoga's `maskedErrors.maskError`: the one masking function. */
-  maskError: MaskError;
-  /** Every header of an API response but content type and length (the one header function). */
-  responseHeaders(request: HeaderSource, requestId: string): Record<string, string>;
+  /** The one source of response headers. */
+  responseHeaders: ResponseHeaders;
   requestIdFor(header: string | undefined): string;
   /** The media type Yoga answers a single result with for this Accept (undefined: 406). */
   negotiate(accept: string | undefined): string | undefined;
   logger: Logger;
-}
-
-export interface GraphQLParams {
-  query?: string;
-  documentId?: string;
-  variables?: Record<string, unknown> | null;
-  operationName?: string | null;
-  extensions?: Record<string, unknown> | null;
 }
 
 /** On the fast path's initial context: the request id, already decided from the node request. */
@@ -139,23 +123,12 @@ const CAPTURE = { Response: CapturedResponse } as unknown as Parameters<
 export function createFastPath(options: FastPathOptions) {
   let served = 0;
   const { yoga, logger } = options;
-  const maskedErrors = { maskError: options.maskError, errorMessage: 'Unexpected error.' };
 
   /** As Yoga's handleError with the gateway's masking: what a thrown error becomes. */
-  const handleError = (error: unknown): GraphQLError[] => {
-    if (error instanceof AggregateError) return error.errors.flatMap(handleError);
-    const masked = maskedErrors.maskError(error, maskedErrors.errorMessage, false);
-    if (masked !== error) {
-      logger.error('unexpected error', {
-        errorName: error instanceof Error ? error.name : typeof error,
-      });
-    }
-    return [
-      masked instanceof GraphQLError
-        ? masked
-        : createGraphQLError((masked as Error).message, { originalError: masked as Error }),
-    ];
-  };
+  const handleError = (error: unknown): GraphQLError[] =>
+    error instanceof AggregateError
+      ? error.errors.flatMap(handleError)
+      : [maskAndLog(logger, error)];
 
   /** The answer's media type when the fast path may serve this request, else undefined. */
   const servable = (req: IncomingMessage): string | undefined => {
@@ -165,9 +138,8 @@ export function createFastPath(options: FastPathOptions) {
     if (!isJsonContentType(headers['content-type'])) return undefined;
     const length = headers['content-length'];
     if (length === undefined || !/^\d{1,9}$/.test(length)) return undefined;
-    const bytes = Number(length);
-    if (bytes === 0 || bytes > options.maxBodyBytes) return undefined;
-    if (options.isDraining()) return undefined;
+    // The checks refused a body over the limit; an empty one is Yoga's to refuse.
+    if (Number(length) === 0) return undefined;
     const mediaType = options.negotiate(headers.accept);
     // Server-sent events and multipart answers, and a 406, are Yoga's to give.
     return mediaType === 'application/json' || mediaType === 'application/graphql-response+json'
@@ -258,7 +230,7 @@ export function createFastPath(options: FastPathOptions) {
     writeAnswer(
       res,
       answer.init.status,
-      { ...answer.init.headers, ...options.responseHeaders(nodeHeaderSource(req), requestId) },
+      { ...answer.init.headers, ...options.responseHeaders.api(nodeHeaderSource(req), requestId) },
       answer.body,
     );
   };
@@ -286,7 +258,7 @@ export function createFastPath(options: FastPathOptions) {
             answer.init.status,
             {
               ...answer.init.headers,
-              ...options.responseHeaders(nodeHeaderSource(req), requestId),
+              ...options.responseHeaders.api(nodeHeaderSource(req), requestId),
             },
             answer.body,
           );

@@ -1,64 +1,62 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { logUnexpected } from '../errors/unexpected.js';
 import type { Logger } from '../observability/logger.js';
-import type { MaybeRefusal } from '../security/rate-limit.js';
-import { type GatewayRefusal, refusalParts } from '../security/refusal.js';
-import type { GraphQLRoute } from './graphql-path.js';
-import { type HeaderSource, nodeHeaderSource, writeAnswer } from './node-io.js';
+import { nodeHeaderSource, writeAnswer } from './node-io.js';
+import {
+  type CheckAnswer,
+  nodeRequestView,
+  type RequestCheck,
+  runRequestChecks,
+} from './request-checks.js';
+import type { ResponseHeaders } from './response-headers.js';
 
 /**
- * The node:http handler in front of both transports: the peer address is read first (before a
- * reset can hide it), the address limit is charged once for whichever path serves the request,
- * then the fast path takes what it serves and Yoga the rest.
+ * The node:http handler in front of both transports. The peer address is read first (before a
+ * reset can hide it), then the request checks run, once, for whichever transport will serve it;
+ * then the fast path takes what it serves and Yoga the rest. The fast path has no other way in.
  */
 export function createFrontDoor(options: {
-  route: GraphQLRoute;
+  checks: readonly RequestCheck[];
+  /** Requests whose checks ran here: Yoga's own run of the checks skips them. */
+  checked: WeakSet<object>;
   nodeAddress(req: IncomingMessage): string;
-  admit(key: object, address: string | undefined, forwarded: boolean): MaybeRefusal;
   /** The fast path's handler: true when it took the request. */
   fastPath?: (req: IncomingMessage, res: ServerResponse) => boolean;
   yoga: (req: IncomingMessage, res: ServerResponse) => unknown;
-  responseHeaders(request: HeaderSource, requestId: string): Record<string, string>;
+  responseHeaders: ResponseHeaders;
   requestIdFor(header: string | null | undefined): string;
   logger: Logger;
 }) {
-  const { route, fastPath, yoga, logger } = options;
+  const { checks, checked, fastPath, yoga, logger } = options;
 
-  /** The one refusal writer for node:http: the same parts and headers Yoga's path sends. */
-  const writeRefusal = (req: IncomingMessage, res: ServerResponse, refusal: GatewayRefusal) => {
-    const parts = refusalParts(refusal);
+  const answer = (req: IncomingMessage, res: ServerResponse, checkAnswer: CheckAnswer) => {
     const source = nodeHeaderSource(req);
     const id = options.requestIdFor(source.headers.get('x-request-id'));
     writeAnswer(
       res,
-      parts.status,
-      { ...parts.headers, ...options.responseHeaders(source, id) },
-      parts.body,
+      checkAnswer.status,
+      { ...checkAnswer.headers, ...options.responseHeaders.api(source, id) },
+      checkAnswer.body,
     );
   };
   const dispatch = (req: IncomingMessage, res: ServerResponse) => {
+    checked.add(req);
     if (!fastPath?.(req, res)) void yoga(req, res);
   };
-  const onGateError = (res: ServerResponse) => (error: unknown) => {
-    logger.error('unexpected error', {
-      errorName: error instanceof Error ? error.name : 'unknown',
-    });
+  const onCheckError = (res: ServerResponse) => (error: unknown) => {
+    logUnexpected(logger, error);
     if (!res.headersSent) res.writeHead(500).end();
   };
 
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const address = options.nodeAddress(req);
-    if (!route.isGraphQLTarget(req.url)) {
-      dispatch(req, res);
-      return;
-    }
-    const verdict = options.admit(req, address, req.headers['x-forwarded-for'] !== undefined);
+    const verdict = runRequestChecks(checks, nodeRequestView(req, options.nodeAddress(req)));
     if (verdict instanceof Promise) {
       verdict
-        .then((refusal) => (refusal ? writeRefusal(req, res, refusal) : dispatch(req, res)))
-        .catch(onGateError(res));
+        .then((result) => (result ? answer(req, res, result) : dispatch(req, res)))
+        .catch(onCheckError(res));
       return;
     }
-    if (verdict) writeRefusal(req, res, verdict);
+    if (verdict) answer(req, res, verdict);
     else dispatch(req, res);
   };
 }

@@ -153,7 +153,7 @@ export function createGraphiQLPage() {
         endResponse(
           new fetchAPI.Response('Not found', {
             status: 404,
-            headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
           }),
         );
         return;

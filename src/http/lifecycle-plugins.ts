@@ -1,53 +1,45 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { logUnexpected } from '../errors/unexpected.js';
 import type { Logger } from '../observability/logger.js';
-import { GatewayRefusal, refusalResponse } from '../security/refusal.js';
+import { GatewayRefusal } from '../security/refusal.js';
 
 /**
- * The gateway's own Yoga plugins for its life cycle (draining, readiness) and Yoga's logger: HTTP
- * answers the fast path never gives (it hands every request to Yoga while draining).
+ * The gateway's life cycle (draining, readiness) and Yoga's logger: answers about the instance
+ * itself rather than about GraphQL.
  */
+
 /** Yoga's own log calls, reduced to what is safe: an error's name and code, never its message. */
 export function yogaLogger(logger: Logger) {
-  const describe = (args: unknown[]) => {
-    const error = args.find((arg): arg is Error => arg instanceof Error);
-    if (error) {
-      const code = (error as { code?: unknown }).code;
-      return { errorName: error.name, errorCode: typeof code === 'string' ? code : undefined };
-    }
-    return {};
-  };
   return {
     debug: () => {},
     info: () => {},
-    warn: (...args: unknown[]) => logger.warn('yoga', describe(args)),
+    warn: (...args: unknown[]) => {
+      const error = args.find((arg): arg is Error => arg instanceof Error);
+      const code = (error as { code?: unknown } | undefined)?.code;
+      logger.warn('yoga', {
+        errorName: error?.name,
+        errorCode: typeof code === 'string' ? code : undefined,
+      });
+    },
     // Errors in execution are logged by the resolver, with the request id; Yoga's own line for
     // them would only repeat it without. Anything else (a crash outside execution) is logged.
     error: (...args: unknown[]) => {
-      if (!args.some((arg) => arg instanceof GraphQLError)) {
-        logger.error('unexpected error', describe(args));
-      }
+      if (args.some((arg) => arg instanceof GraphQLError)) return;
+      logUnexpected(logger, args.find((arg) => arg instanceof Error) ?? args[0]);
     },
   };
 }
 
-export function useDrain(isDraining: () => boolean): Plugin {
-  return {
-    onRequest({ url, endResponse, fetchAPI }) {
-      if (!isDraining() || url.pathname === '/health' || url.pathname === '/ready') return;
-      const refusal = new GatewayRefusal(
-        'The gateway is shutting down. Retry on another instance.',
-        {
-          code: 'UPSTREAM_UNAVAILABLE',
-          status: 503,
-          headers: { connection: 'close', 'retry-after': '1' },
-        },
-      );
-      endResponse(refusalResponse(refusal, fetchAPI.Response));
-    },
-  };
-}
+/** What a draining instance answers (a request check, and the connections' own drain). */
+export const drainingRefusal = () =>
+  new GatewayRefusal('The gateway is shutting down. Retry on another instance.', {
+    code: 'UPSTREAM_UNAVAILABLE',
+    status: 503,
+    headers: { connection: 'close', 'retry-after': '1' },
+  });
 
+/** GET /ready: the instance's state, its upstream and its Redis (a route, never GraphQL). */
 export function useReadiness(
   isDraining: () => boolean,
   upstream: () => { circuit: string; inFlight: number; queued: number },
@@ -67,10 +59,7 @@ export function useReadiness(
             upstream: upstream(),
             ...(redis ? { redis: redis() } : {}),
           }),
-          {
-            status: draining ? 503 : 200,
-            headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-          },
+          { status: draining ? 503 : 200, headers: { 'content-type': 'application/json' } },
         ),
       );
     },

@@ -5,7 +5,7 @@
  * policy, the deadline, the user-token cache and coalescing hold here as they do there; the
  * input rules, the error codes and the masking of unexpected errors live in the resolver itself.
  */
-import { type ExecutionResult, GraphQLError } from 'graphql';
+import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { CircleClient } from '../circle/client.js';
 import type { MintedTokenCache } from '../circle/user-token-cache.js';
@@ -13,7 +13,7 @@ import { VERSION } from '../config/version.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { type GatewayContext, REFRESH_CONTEXT } from '../schema/context.js';
 import { createGatewaySecurity, type SecurityOptions } from '../security/gateway-security.js';
-import { withoutInputValues } from '../security/input-echo.js';
+import { withoutEchoedInput } from '../security/input-echo.js';
 import type { AuthorizeUserId } from '../security/user-id-authorization.js';
 import type { SharedState } from '../shared-state/create-shared-state.js';
 import { clientGoneCheck, createRefreshContextFactory, requestIdFor } from './refresh-context.js';
@@ -76,8 +76,6 @@ export function useRefreshUserToken(
       trustProxy,
     },
     {
-      // The host's server decides its own routes; only the refresh's controls are used here.
-      isGraphQL: () => true,
       authorizeUserId: options.authorizeUserId,
       logger,
       now: options.now,
@@ -113,30 +111,13 @@ export function useRefreshUserToken(
       });
     },
     // graphql-js quotes input values in coercion and validation errors: for this mutation that
-    // is a token. Only the quoted values go (the gateway's own rewrite, src/security/input-echo.ts); the
-    // host's codes and messages stay as they are.
+    // is a token. Only the quoted values go (the gateway's own result step); the host's codes and
+    // messages stay as they are.
     onResultProcess({ result, setResult }) {
-      const clean = (one: ExecutionResult): ExecutionResult =>
-        one.errors?.some((error) => error.message !== withoutInputValues(error))
-          ? { ...one, errors: one.errors.map(withoutEcho) }
-          : one;
-      if (Array.isArray(result)) setResult(result.map(clean));
+      if (Array.isArray(result)) setResult(result.map(withoutEchoedInput));
       else if (result && typeof result === 'object' && 'errors' in result) {
-        setResult(clean(result as ExecutionResult));
+        setResult(withoutEchoedInput(result as ExecutionResult));
       }
     },
   };
-}
-
-function withoutEcho(error: GraphQLError): GraphQLError {
-  const message = withoutInputValues(error);
-  if (message === error.message) return error;
-  return new GraphQLError(message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: error.extensions,
-  });
 }

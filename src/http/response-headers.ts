@@ -2,43 +2,61 @@ import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
 import type { CORSOptions, Plugin } from 'graphql-yoga';
 import { isGraphiQLAsset } from './graphiql-page.js';
 import type { HeaderSource } from './node-io.js';
-import { mirrored } from './plugin-guard.js';
+
+/** Results may carry user tokens: no cache anywhere may keep an API answer. */
+export const NO_STORE = { 'cache-control': 'no-store' } as const;
 
 /**
- * The headers of every API (non-HTML) response, from one function for both transports: the
- * security headers, `Cache-Control: no-store` (results may carry user tokens: no cache anywhere
- * may keep them), the request id, and the CORS headers of an allowed origin as
- * @whatwg-node/server computes them for Yoga's `cors` option.
+ * The one source of the gateway's response headers, for every way an answer is written (the front
+ * door's refusals, the fast path, Yoga's responses):
+ * - an API answer (results, refusals, 404, readiness, metrics): the security headers, no-store,
+ *   the request id, and the CORS headers of an allowed origin as @whatwg-node/server computes them
+ *   for Yoga's `cors` option;
+ * - GraphiQL's page: the security headers with the page's own CSP;
+ * - GraphiQL's assets: the security headers (their caching is their own).
  */
 export function createResponseHeaders(options: {
-  apiHeaders: Readonly<Record<string, string>>;
+  /** The security headers of every answer that is not the GraphiQL page. */
+  securityHeaders: Readonly<Record<string, string>>;
+  /** The GraphiQL page's CSP (its script hashes). */
+  pageCsp(): string;
   cors: (request: Request) => CORSOptions;
 }) {
-  const fixed = { ...options.apiHeaders, 'cache-control': 'no-store' };
-  return (request: HeaderSource, requestId: string): Record<string, string> => {
-    const headers: Record<string, string> = { ...fixed, 'x-request-id': requestId };
-    if (request.headers.get('origin') !== null) {
-      const asRequest = request as unknown as Request;
-      const cors = getCORSHeadersByRequestAndOptions(asRequest, options.cors(asRequest));
-      if (cors) Object.assign(headers, cors);
-    }
-    return headers;
+  const fixed = { ...options.securityHeaders, ...NO_STORE };
+  return {
+    api(request: HeaderSource, requestId: string): Record<string, string> {
+      const headers: Record<string, string> = { ...fixed, 'x-request-id': requestId };
+      if (request.headers.get('origin') !== null) {
+        const asRequest = request as unknown as Request;
+        const cors = getCORSHeadersByRequestAndOptions(asRequest, options.cors(asRequest));
+        if (cors) Object.assign(headers, cors);
+      }
+      return headers;
+    },
+    page: (): Record<string, string> => ({
+      ...options.securityHeaders,
+      'content-security-policy': options.pageCsp(),
+    }),
+    asset: (): Readonly<Record<string, string>> => options.securityHeaders,
   };
 }
 
-/** Sets those headers on Yoga's API responses (the fast path writes them itself). */
+export type ResponseHeaders = ReturnType<typeof createResponseHeaders>;
+
+/** Sets those headers on every response Yoga writes (the front door and fast path write their own). */
 export function useResponseHeaders(
-  headersFor: ReturnType<typeof createResponseHeaders>,
+  headers: ResponseHeaders,
   requestIdOf: (request: Request) => string,
 ): Plugin {
-  return mirrored<Plugin>({
+  return {
     onResponse({ request, response }) {
       const type = response.headers.get('content-type') ?? '';
-      // Pages and GraphiQL's assets carry headers of their own (CSP, immutable caching).
-      if (type.startsWith('text/html') || isGraphiQLAsset(response)) return;
-      for (const [name, value] of Object.entries(headersFor(request, requestIdOf(request)))) {
-        response.headers.set(name, value);
-      }
+      const set = type.startsWith('text/html')
+        ? headers.page()
+        : isGraphiQLAsset(response)
+          ? headers.asset()
+          : headers.api(request, requestIdOf(request));
+      for (const name in set) response.headers.set(name, set[name] as string);
     },
-  });
+  };
 }

@@ -217,7 +217,7 @@ export function useMetricsEndpoint(
       endResponse(
         new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
           status: 200,
-          headers: { 'content-type': metrics.contentType, 'cache-control': 'no-store' },
+          headers: { 'content-type': metrics.contentType },
         }),
       );
     },

@@ -1,6 +1,7 @@
 /// <reference types="@pothos/core" preserve="true" />
 import type { SchemaTypes } from '@pothos/core';
 import { GraphQLError, responsePathAsArray } from 'graphql';
+import { maskAndLog } from '../errors/unexpected.js';
 import type { GatewayBuilder } from './builder.js';
 import { refreshContextOf } from './context.js';
 import { toGraphQLError } from './errors.js';
@@ -9,11 +10,6 @@ import { addRefreshUserTokenInput } from './refresh-user-token-input.js';
 import { addScalars } from './scalars.js';
 import { addUserIdentityInput } from './user-identity-input.js';
 import { addUserTokenPayload } from './user-token-payload.js';
-
-const unexpected = () =>
-  new GraphQLError('Unexpected error.', {
-    extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: false },
-  });
 
 /**
  * Adds `Mutation.refreshUserToken` and the types it needs (`RefreshUserTokenInput`,
@@ -60,11 +56,8 @@ export function addRefreshUserToken<Types extends SchemaTypes>(
           const translated = toGraphQLError(error, at());
           if (translated instanceof GraphQLError) throw translated;
           // Masked here, not left to the server's masking: a host's Yoga in development would
-          // attach the original error, and it may name a token. The log keeps the name only.
-          context.log.error('unexpected error', {
-            errorName: error instanceof Error ? error.name : typeof error,
-          });
-          throw unexpected();
+          // attach the original error, and it may name a token.
+          throw maskAndLog(context.log, error);
         }
       },
     }),

@@ -13,7 +13,8 @@ export interface BodyLimitOptions {
   maxBytes?: number;
 }
 
-const tooLarge = (maxBytes: number) =>
+/** The refusal of a body over the limit: by its Content-Length or as it streams. */
+export const bodyTooLarge = (maxBytes: number): GatewayRefusal =>
   new GatewayRefusal(`The request body is larger than ${maxBytes} bytes.`, {
     code: 'BAD_USER_INPUT',
     reason: 'BODY_TOO_LARGE',
@@ -22,8 +23,12 @@ const tooLarge = (maxBytes: number) =>
     headers: { connection: 'close' },
   });
 
-/** Refuses request bodies over `maxBytes` with 413 (BAD_USER_INPUT, reason BODY_TOO_LARGE). */
-export function useBodyLimit(options: BodyLimitOptions = {}): Plugin {
+/**
+ * Counts a body that comes without a Content-Length (chunked) as Yoga reads it, and refuses it with
+ * 413 once it passes `maxBytes`. A declared Content-Length over the limit is refused before any of
+ * this by the request checks (src/http/request-checks.ts).
+ */
+export function useStreamedBodyLimit(options: BodyLimitOptions = {}): Plugin {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
     throw new RangeError('maxBytes must be a whole number >= 1');
@@ -31,12 +36,9 @@ export function useBodyLimit(options: BodyLimitOptions = {}): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       const declared = request.headers.get('content-length');
-      if (declared !== null && /^\d+$/.test(declared.trim())) {
-        if (Number(declared) > maxBytes) throw tooLarge(maxBytes);
-        // node:http frames the body by Content-Length: it cannot deliver more than declared, so
-        // counting it again in a stream (the costliest part of a small request) buys nothing.
-        return;
-      }
+      // node:http frames the body by Content-Length: it cannot deliver more than declared (and
+      // the checks refused more than the limit), so counting it again would buy nothing.
+      if (declared !== null && /^\d+$/.test(declared.trim())) return;
       if (!requestParser || !request.body) return;
       const parse = requestParser;
       setRequestParser((original) => {
@@ -50,7 +52,7 @@ export function useBodyLimit(options: BodyLimitOptions = {}): Plugin {
           new Transform<Uint8Array, Uint8Array>({
             transform(chunk, controller) {
               seen += chunk.byteLength;
-              if (seen > maxBytes) controller.error(tooLarge(maxBytes));
+              if (seen > maxBytes) controller.error(bodyTooLarge(maxBytes));
               else controller.enqueue(chunk);
             },
           }),

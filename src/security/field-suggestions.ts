@@ -1,4 +1,5 @@
-import { type ExecutionResult, GraphQLError } from 'graphql';
+import type { ExecutionResult, GraphQLError } from 'graphql';
+import { copyGraphQLError } from '../errors/copy-graphql-error.js';
 
 // graphql-js ends validation and coercion messages with `Did you mean "x", "y", or "z"?` (or
 // `the enum value "X"`): a free map of the schema for anyone probing it with typos.
@@ -6,14 +7,7 @@ const SUGGESTION = /\s*Did you mean [^?]*\?/g;
 
 const withoutSuggestion = (error: GraphQLError): GraphQLError =>
   error.message.includes('Did you mean ')
-    ? new GraphQLError(error.message.replace(SUGGESTION, '').trim(), {
-        nodes: error.nodes,
-        source: error.source,
-        positions: error.positions,
-        path: error.path,
-        originalError: error.originalError,
-        extensions: error.extensions,
-      })
+    ? copyGraphQLError(error, { message: error.message.replace(SUGGESTION, '').trim() })
     : error;
 
 /** The result with "Did you mean …?" cut from every error message. */

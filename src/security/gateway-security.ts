@@ -1,15 +1,14 @@
 import type { Plugin } from 'graphql-yoga';
 import type { RefreshInput } from '../circle/user-token-service.js';
-import type { ParamStep } from '../http/pipeline-steps.js';
-import { mirrored } from '../http/plugin-guard.js';
 import type { Logger } from '../observability/logger.js';
 import { isCallerRefusal } from '../schema/errors.js';
-import { DEFAULT_MAX_BODY_BYTES, useBodyLimit } from './body-limit.js';
+import { DEFAULT_MAX_BODY_BYTES, useStreamedBodyLimit } from './body-limit.js';
 import { createAddressMatcher, createNodeAddressResolver } from './client-address.js';
 import { createCorsOptions } from './cors.js';
-import { useCsrfPrevention } from './csrf-prevention.js';
+import { createCsrfCheck } from './csrf-prevention.js';
 import { createDocumentLimits, type DocumentLimitsOptions } from './document-limits.js';
 import { useNoIntrospection } from './introspection.js';
+import type { ParamStep } from './param-steps.js';
 import {
   createAddressGate,
   createMemoryRateLimitStore,
@@ -19,9 +18,8 @@ import {
   type RateLimitStore,
   type TokenBucketLimit,
   type UpstreamBudget,
-  useAddressRateLimit,
 } from './rate-limit.js';
-import { apiSecurityHeaders, createGraphiQLCsp, useSecurityHeaders } from './security-headers.js';
+import { apiSecurityHeaders, createGraphiQLCsp } from './security-headers.js';
 import { createTrustedDocumentsStep, type TrustedDocumentsOptions } from './trusted-documents.js';
 import {
   type AuthorizeUserId,
@@ -125,8 +123,6 @@ function settle(verdict: MaybeRefusal): undefined | Promise<void> {
 }
 
 export interface GatewaySecurityDeps {
-  /** Whether a URL path is the GraphQL endpoint (src/http/graphql-path.ts). */
-  isGraphQL(pathname: string): boolean;
   authorizeUserId?: AuthorizeUserId;
   logger?: Logger;
   now?: () => number;
@@ -146,10 +142,11 @@ export interface RefreshCaller {
 }
 
 /**
- * Builds every control from one options object: the Yoga plugins, Yoga's `cors` option, a
- * GraphiQL renderer wrapper (for its CSP), and the check that runs before any upstream call of a
- * refresh (device rate limit, then the userId policy). The same controls are exposed as plain
- * functions for the gateway's fast path (src/http/fast-path.ts), which serves without Yoga.
+ * Builds every control from one options object, as plain functions and data the HTTP layer puts
+ * in its one list of request checks (address limit, body limit, CSRF), its parameter and result
+ * steps, its response headers and Yoga's `cors` option; the execution-level plugins (document
+ * limits, introspection), which run on both transports; and the check that runs before any
+ * upstream call of a refresh (the address's Circle budget, the device limit, the userId policy).
  */
 export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySecurityDeps) {
   const nodeAddress = createNodeAddressResolver({ trustProxy: options.trustProxy });
@@ -186,16 +183,6 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
       })
     : undefined;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  // Charged once per request, whichever of the front door and Yoga's plugin sees it first: the
-  // key is the node:http request (or, in process, Yoga's Request).
-  const charged = new WeakMap<object, MaybeRefusal>();
-  const admit = (key: object, address: string | undefined, forwarded: boolean): MaybeRefusal => {
-    if (!addressGate) return undefined;
-    if (charged.has(key)) return charged.get(key);
-    const verdict = addressGate(address, forwarded);
-    charged.set(key, verdict);
-    return verdict;
-  };
   const documentLimits = createDocumentLimits(options.limits);
   // The request-parameter checks, in order: both transports run this one list.
   const paramSteps: ParamStep[] = [
@@ -203,34 +190,18 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
     ...(options.trustedDocuments ? [createTrustedDocumentsStep(options.trustedDocuments)] : []),
   ];
 
-  // Each HTTP-level plugin here is marked mirrored: the front door or the fast path does the same
-  // work through the same function (see src/http/plugin-guard.ts).
-  const plugins: Plugin[] = [
-    // The API headers the fast path sends come from the same apiSecurityHeaders (see
-    // src/http/response-headers.ts); the fast path never answers the GraphiQL page.
-    mirrored(useSecurityHeaders({ hstsMaxAgeSeconds: options.hstsMaxAgeSeconds, graphiqlCsp })),
-    ...(addressGate
-      ? [
-          // The front door charges node:http requests before either path; this charges the rest.
-          mirrored(
-            useAddressRateLimit({
-              admit,
-              clientAddress: (_request, serverContext) => addressOf(serverContext),
-              isGraphQL: deps.isGraphQL,
-            }),
-          ),
-        ]
-      : []),
-    // The fast path serves only a Content-Length within the same limit.
-    mirrored(useBodyLimit({ maxBytes: maxBodyBytes })),
-    // The fast path serves only JSON content types, which this lets through.
-    ...(options.csrfPrevention === false ? [] : [mirrored(useCsrfPrevention())]),
+  const executionPlugins: Plugin[] = [
     documentLimits.plugin,
     ...(options.introspection === false ? [useNoIntrospection()] : []),
   ];
 
   return {
-    plugins,
+    /** Envelop plugins (validation rules): they run whichever transport serves a request. */
+    executionPlugins,
+    /** Counts a body without a Content-Length as Yoga reads it (the checks refuse a long one). */
+    streamedBodyLimit: useStreamedBodyLimit({ maxBytes: maxBodyBytes }),
+    /** The CSRF check (undefined: turned off). */
+    csrf: options.csrfPrevention === false ? undefined : createCsrfCheck(),
     /** The checks over the request's parameters, in order (token count, trusted documents). */
     paramSteps,
     /** Whether `documentId` names a document (trusted-documents mode). */
@@ -239,12 +210,14 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
     manifest: options.trustedDocuments?.manifest,
     cors: createCorsOptions({ origins: options.corsOrigins }),
     renderGraphiQL: graphiqlCsp.wrap,
+    /** The GraphiQL page's CSP, with the hashes of the pages rendered so far. */
+    graphiqlCsp: graphiqlCsp.header,
     /** The client address of a request from its server context (undefined in process). */
     addressOf,
     /** The client address of a node:http request: its peer captured at connection, or its hop. */
     nodeAddress,
-    /** The per-address limit, charged once per request key (undefined: allowed or no limit). */
-    admit,
+    /** The per-address limit (undefined: no limit; else the check, run once per request). */
+    admit: addressGate,
     /** The body limit in bytes (413 beyond it). */
     maxBodyBytes,
     /** Headers every non-HTML response carries. */
@@ -273,3 +246,5 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
     },
   };
 }
+
+export type GatewaySecurity = ReturnType<typeof createGatewaySecurity>;

@@ -1,4 +1,5 @@
-import { type ASTNode, type GraphQLError, Kind, parse, visit } from 'graphql';
+import { type ASTNode, type ExecutionResult, type GraphQLError, Kind, parse, visit } from 'graphql';
+import { copyGraphQLError } from '../errors/copy-graphql-error.js';
 
 /**
  * graphql-js words input errors with the offending value in them: `inspect(value)` for variables,
@@ -123,4 +124,16 @@ export function withoutInputValues(error: GraphQLError): string {
   if (reason === message) return message;
   const path = literalPath(error);
   return path ? `Invalid value at "${path}": ${reason}` : `Invalid value: ${reason}`;
+}
+
+/** A result step: every error that quotes an input value loses the value (codes stay as they are). */
+export function withoutEchoedInput(result: ExecutionResult): ExecutionResult {
+  if (!result.errors?.some((error) => withoutInputValues(error) !== error.message)) return result;
+  return {
+    ...result,
+    errors: result.errors.map((error) => {
+      const message = withoutInputValues(error);
+      return message === error.message ? error : copyGraphQLError(error, { message });
+    }),
+  };
 }

@@ -1,7 +1,6 @@
-import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../observability/logger.js';
 import { rateLimitKey } from './client-address.js';
-import { GatewayRefusal, refusalResponse } from './refusal.js';
+import { GatewayRefusal } from './refusal.js';
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -254,7 +253,7 @@ const refusalFor = (decision: RateLimitDecision, subject: string) =>
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
 
 /**
- * The per-address check, shared by Yoga's plugin and the gateway's fast path: undefined when
+ * The per-address check (one of the request checks, src/http/request-checks.ts): undefined when
  * allowed, else the refusal. Warns once when requests carry X-Forwarded-For that is not believed.
  */
 export function createAddressGate(options: {
@@ -275,27 +274,3 @@ export function createAddressGate(options: {
 }
 
 export type AddressGate = ReturnType<typeof createAddressGate>;
-
-/**
- * The per-address limit, on the GraphQL endpoint, before the body is read. It answers by itself
- * (429, RATE_LIMITED, Retry-After) so a flood costs no parsing. `admit` charges each request once
- * (the gateway's front door may have charged it already, for either path).
- */
-export function useAddressRateLimit(options: {
-  admit: (key: object, address: string | undefined, forwarded: boolean) => MaybeRefusal;
-  clientAddress: (request: Request, serverContext: unknown) => string | undefined;
-  isGraphQL: (pathname: string) => boolean;
-}): Plugin {
-  return {
-    async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
-      if (!options.isGraphQL(url.pathname)) return;
-      const key = (serverContext as { req?: object } | undefined)?.req ?? request;
-      const refusal = await options.admit(
-        key,
-        options.clientAddress(request, serverContext),
-        request.headers.has('x-forwarded-for'),
-      );
-      if (refusal) endResponse(refusalResponse(refusal, fetchAPI.Response));
-    },
-  };
-}

@@ -80,9 +80,3 @@ export function refusalParts(error: GatewayRefusal): {
     body: JSON.stringify({ errors: [{ message: error.message, extensions }] }),
   };
 }
-
-/** The same as a Fetch Response. */
-export function refusalResponse(error: GatewayRefusal, ResponseCtor: typeof Response): Response {
-  const { status, headers, body } = refusalParts(error);
-  return new ResponseCtor(body, { status, headers });
-}

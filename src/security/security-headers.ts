@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
+import type { GraphiQLOptions } from 'graphql-yoga';
 
 export interface SecurityHeadersOptions {
   /**
@@ -79,30 +79,5 @@ export function apiSecurityHeaders(options: SecurityHeadersOptions = {}): Record
     'x-frame-options': 'DENY',
     'content-security-policy': API_CSP,
     ...(hsts > 0 ? { 'strict-transport-security': `max-age=${hsts}` } : {}),
-  };
-}
-
-/**
- * On every response: no MIME sniffing, no referrer, never framed (X-Frame-Options and CSP
- * frame-ancestors), a CSP that allows nothing for the API and exactly GraphiQL for its page, and
- * HSTS when configured.
- */
-export function useSecurityHeaders(
-  options: SecurityHeadersOptions & { graphiqlCsp?: GraphiQLCsp } = {},
-): Plugin {
-  const api = Object.entries(apiSecurityHeaders(options));
-  return {
-    onResponse({ response }) {
-      const headers = response.headers;
-      const html = (headers.get('content-type') ?? '').startsWith('text/html');
-      for (const [name, value] of api) {
-        headers.set(
-          name,
-          name === 'content-security-policy' && html && options.graphiqlCsp
-            ? options.graphiqlCsp.header()
-            : value,
-        );
-      }
-    },
   };
 }

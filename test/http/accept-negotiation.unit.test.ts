@@ -1,6 +1,6 @@
 import { createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
-import { negotiateMediaType } from '../../src/http/accept-check-plugin.js';
+import { negotiateMediaType } from '../../src/http/accept.js';
 import { schema } from '../../src/schema/index.js';
 
 /**

@@ -1,6 +1,4 @@
-import type { Plugin } from 'graphql-yoga';
-import { GatewayRefusal, refusalResponse } from '../security/refusal.js';
-import type { GraphQLRoute } from './graphql-path.js';
+import { GatewayRefusal } from '../security/refusal.js';
 
 /**
  * Yoga's result processors for a single result, in the order Yoga tries them (graphql-yoga
@@ -65,24 +63,12 @@ export function acceptsGraphQLResponse(accept: string | null | undefined): boole
   return negotiateMediaType(accept) !== undefined;
 }
 
-/** The refusal of an Accept the gateway cannot answer (the one both paths send). */
+/**
+ * The refusal of an Accept the gateway cannot answer, sent before execution: Yoga would otherwise
+ * execute the mutation (and Circle rotate the refresh token) and then answer an empty 406.
+ */
 export const notAcceptable = () =>
   new GatewayRefusal(
     'Not Acceptable: send Accept: application/graphql-response+json or application/json.',
     { code: 'BAD_USER_INPUT', reason: 'NOT_ACCEPTABLE', status: 406 },
   );
-
-/**
- * Refuses a POST whose Accept the gateway cannot answer before it runs: Yoga would otherwise
- * execute the mutation (and Circle rotate the refresh token) and then answer an empty 406, so the
- * caller would lose the new tokens.
- */
-export function useAcceptCheck(route: GraphQLRoute): Plugin {
-  return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
-      if (request.method !== 'POST' || !route.isGraphQL(url.pathname)) return;
-      if (acceptsGraphQLResponse(request.headers.get('accept'))) return;
-      endResponse(refusalResponse(notAcceptable(), fetchAPI.Response));
-    },
-  };
-}
