@@ -36,6 +36,16 @@ export abstract class CircleClientError extends Error {
   }
 }
 
+/** What a CircleHttpError is made from: the allow-listed facts of Circle's answer. */
+export interface CircleHttpErrorInit {
+  call: CircleCall;
+  status: number;
+  circleCode?: number | undefined;
+  circleMessage?: string | undefined;
+  requestId?: string | undefined;
+  retryAfterMs?: number | undefined;
+}
+
 /** Circle answered with a non-2xx status. */
 export class CircleHttpError extends CircleClientError {
   override readonly name = 'CircleHttpError';
@@ -48,14 +58,7 @@ export class CircleHttpError extends CircleClientError {
   /** From a `Retry-After` header, in milliseconds. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(init: {
-    call: CircleCall;
-    status: number;
-    circleCode?: number | undefined;
-    circleMessage?: string | undefined;
-    requestId?: string | undefined;
-    retryAfterMs?: number | undefined;
-  }) {
+  constructor(init: CircleHttpErrorInit) {
     super(
       `Circle answered ${init.status}${init.circleCode === undefined ? '' : ` (code ${init.circleCode})`}`,
       init.call,

@@ -10,6 +10,7 @@ import {
   type CircleClientError,
   CircleConnectionError,
   CircleHttpError,
+  type CircleHttpErrorInit,
   CircleMalformedResponseError,
   CircleOverloadedError,
   CircleTimeoutError,
@@ -18,16 +19,7 @@ import {
 
 /** A failure as waiters on other instances rebuild it: the allow-listed fields only. */
 export type FailureRecord =
-  | {
-      kind: 'http';
-      call: CircleCall;
-      status: number;
-      circleCode?: number | undefined;
-      circleMessage?: string | undefined;
-      requestId?: string | undefined;
-      retryAfterMs?: number | undefined;
-      idempotencyKey?: string | undefined;
-    }
+  | ({ kind: 'http'; idempotencyKey?: string | undefined } & CircleHttpErrorInit)
   | {
       kind: 'timeout' | 'connection' | 'malformed' | 'circuit' | 'overloaded';
       call: CircleCall;
