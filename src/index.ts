@@ -2,7 +2,7 @@
  * The composition root of `npm start`: read the environment once, start, and stop gracefully.
  */
 import cluster from 'node:cluster';
-import { ConfigError, readConfig } from './config/config.js';
+import { isConfigError, readConfig } from './config/config.js';
 import { startGatewayServer } from './http/server.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { startTracing } from './observability/tracing/from-env.js';
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   try {
     config = readConfig(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (isConfigError(error)) {
       process.stderr.write(`${error.message}\n\ndocs/settings.md lists every setting.\n`);
       process.exit(1);
     }

@@ -20,10 +20,10 @@ import {
   CircleCircuitOpenError,
   type CircleClientError,
   CircleConnectionError,
-  CircleHttpError,
   CircleOverloadedError,
   CircleTimeoutError,
   isCircleClientError,
+  isCircleError,
 } from './errors.js';
 import type { Attempt, AttemptRequest } from './http-attempt.js';
 import {
@@ -93,7 +93,7 @@ function classify(
 /** Whether a failed call says Circle is unhealthy: 5xx, timeouts, broken connections. */
 const isCircuitFailure = (error: CircleClientError, callerAborted: boolean): boolean => {
   if (callerAborted) return false;
-  return error instanceof CircleHttpError ? error.status >= 500 : error.retryable;
+  return isCircleError(error, 'CIRCLE_HTTP_ERROR') ? error.status >= 500 : error.retryable;
 };
 
 export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
@@ -110,8 +110,8 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
     if (!error.retryable || attempt >= retry.maxAttempts || call.signal?.aborted) {
       return undefined;
     }
-    if (error instanceof CircleTimeoutError && call.deadline - now() <= 0) return undefined;
-    const retryAfter = error instanceof CircleHttpError ? error.retryAfterMs : undefined;
+    if (isCircleError(error, 'CIRCLE_TIMEOUT') && call.deadline - now() <= 0) return undefined;
+    const retryAfter = isCircleError(error, 'CIRCLE_HTTP_ERROR') ? error.retryAfterMs : undefined;
     const delay = retryAfter ?? backoffDelay(attempt, retry, random);
     // Another attempt is only worth it if it has time to get an answer before the deadline: a
     // Retry-After that leaves 1 ms would turn RATE_LIMITED (with its retryAfter) into a timeout.
@@ -191,14 +191,14 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
           lastAttemptFailed = failed;
           const delay = retryDelay(error, attemptNo, call);
           attemptMessage.error = error;
-          attemptMessage.status = error instanceof CircleHttpError ? error.status : undefined;
-          attemptMessage.circleCode =
-            error instanceof CircleHttpError ? error.circleCode : undefined;
+          const answer = isCircleError(error, 'CIRCLE_HTTP_ERROR') ? error : undefined;
+          attemptMessage.status = answer?.status;
+          attemptMessage.circleCode = answer?.circleCode;
           attemptMessage.upstreamRequestId = error.requestId;
           attemptMessage.retryDelayMs = delay;
           events.attemptEnd(attemptMessage);
           if (delay === undefined) {
-            outcome = failed ? 'failure' : error instanceof CircleHttpError ? 'neutral' : undefined;
+            outcome = failed ? 'failure' : answer ? 'neutral' : undefined;
             throw error;
           }
           await sleep(delay, call.signal);

@@ -2,7 +2,10 @@
  * Errors of the Circle client. Each class has a stable `name` and `code` and carries only data a
  * caller may see: the HTTP status, Circle's numeric code, Circle's request id and Circle's own
  * message. Never the request, its headers or its body: those hold the API key and user tokens.
+ * Recognise them with `isCircleError(error, code)`, not `instanceof` (src/errors/brand.ts).
  */
+import { brandErrorClass, errorCodeOf } from '../errors/brand.js';
+import { pauseStackTraces } from '../errors/stack-traces.js';
 
 export type CircleCall = 'refresh' | 'mint';
 
@@ -19,11 +22,10 @@ export abstract class CircleClientError extends Error {
   idempotencyKey: string | undefined;
 
   constructor(message: string, call: CircleCall, requestId: string | undefined) {
-    // An expected failure, not a bug: no stack trace (see src/observability/stack-traces.ts).
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
+    // An expected failure, not a bug: no stack trace.
+    const resume = pauseStackTraces();
     super(message);
-    Error.stackTraceLimit = limit;
+    resume();
     this.call = call;
     this.requestId = requestId;
   }
@@ -32,6 +34,16 @@ export abstract class CircleClientError extends Error {
   toJSON(): Record<string, unknown> {
     return { name: this.name, code: this.code, call: this.call, requestId: this.requestId };
   }
+}
+
+/** What a CircleHttpError is made from: the allow-listed facts of Circle's answer. */
+export interface CircleHttpErrorInit {
+  call: CircleCall;
+  status: number;
+  circleCode?: number | undefined;
+  circleMessage?: string | undefined;
+  requestId?: string | undefined;
+  retryAfterMs?: number | undefined;
 }
 
 /** Circle answered with a non-2xx status. */
@@ -46,14 +58,7 @@ export class CircleHttpError extends CircleClientError {
   /** From a `Retry-After` header, in milliseconds. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(init: {
-    call: CircleCall;
-    status: number;
-    circleCode?: number | undefined;
-    circleMessage?: string | undefined;
-    requestId?: string | undefined;
-    retryAfterMs?: number | undefined;
-  }) {
+  constructor(init: CircleHttpErrorInit) {
     super(
       `Circle answered ${init.status}${init.circleCode === undefined ? '' : ` (code ${init.circleCode})`}`,
       init.call,
@@ -146,5 +151,38 @@ export class CircleOverloadedError extends CircleClientError {
   }
 }
 
-export const isCircleClientError = (error: unknown): error is CircleClientError =>
-  error instanceof CircleClientError;
+brandErrorClass(CircleClientError);
+
+/** Every concrete Circle client error: its `code` tells which one. */
+export type AnyCircleClientError =
+  | CircleHttpError
+  | CircleTimeoutError
+  | CircleConnectionError
+  | CircleMalformedResponseError
+  | CircleCircuitOpenError
+  | CircleOverloadedError;
+
+export type CircleErrorCode = AnyCircleClientError['code'];
+
+const CIRCLE_ERROR_CODES: ReadonlySet<string> = new Set<CircleErrorCode>([
+  'CIRCLE_HTTP_ERROR',
+  'CIRCLE_TIMEOUT',
+  'CIRCLE_CONNECTION_ERROR',
+  'CIRCLE_MALFORMED_RESPONSE',
+  'CIRCLE_CIRCUIT_OPEN',
+  'CIRCLE_OVERLOADED',
+]);
+
+/** Whether `error` is a Circle client error (with this code), made by any copy of the package. */
+export function isCircleError<C extends CircleErrorCode = CircleErrorCode>(
+  error: unknown,
+  code?: C,
+): error is Extract<AnyCircleClientError, { code: C }> {
+  const found = errorCodeOf(error);
+  return (
+    found !== undefined && (code === undefined ? CIRCLE_ERROR_CODES.has(found) : found === code)
+  );
+}
+
+export const isCircleClientError = (error: unknown): error is AnyCircleClientError =>
+  isCircleError(error);

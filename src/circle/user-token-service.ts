@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { v4 as uuidv4 } from 'uuid';
 import type { CallOptions, CircleClient } from './client.js';
 import { CIRCLE_CHANNELS, type RefreshMessage } from './diagnostics.js';
-import { CircleHttpError, isCircleClientError } from './errors.js';
+import { isCircleClientError, isCircleError } from './errors.js';
 import { readJwtExpiry } from './jwt.js';
 import type { MintedTokenCache } from './user-token-cache.js';
 
@@ -38,7 +38,7 @@ const STALE_USER_TOKEN_CODES = new Set([155104, 155105, 155103]);
 const USER_TOKEN_LIFETIME_MS = 60 * 60_000;
 
 const isStaleTokenError = (error: unknown): boolean =>
-  error instanceof CircleHttpError &&
+  isCircleError(error, 'CIRCLE_HTTP_ERROR') &&
   error.circleCode !== undefined &&
   STALE_USER_TOKEN_CODES.has(error.circleCode);
 

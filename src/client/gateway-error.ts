@@ -1,4 +1,9 @@
-import type { GatewayErrorCode } from '../schema/error-codes.js';
+import { brandErrorClass, isBrandedError } from '../errors/brand.js';
+import {
+  endsSessionCode,
+  GATEWAY_ERROR_CODES,
+  type GatewayErrorCode,
+} from '../errors/gateway-codes.js';
 
 export type { GatewayErrorCode };
 
@@ -33,16 +38,7 @@ export interface GraphQLErrorBody {
  */
 export const SESSION_ENDING_CODES: ReadonlySet<string> = new Set<
   GatewayErrorCode | ClientErrorCode
->([
-  'LOGGED_OUT',
-  'BAD_USER_INPUT',
-  'USER_TOKEN_EXPIRED',
-  'USER_TOKEN_INVALID',
-  'USER_NOT_FOUND',
-  'USER_DISABLED',
-  'DEVICE_INVALID',
-  'REFRESH_REJECTED',
-]);
+>(['LOGGED_OUT', ...GATEWAY_ERROR_CODES.filter(endsSessionCode)]);
 
 interface GatewayErrorFields {
   code: GatewayErrorCode | ClientErrorCode;
@@ -88,6 +84,14 @@ export class GatewayError extends Error {
     return SESSION_ENDING_CODES.has(this.code);
   }
 }
+brandErrorClass(GatewayError);
+
+/**
+ * Whether `error` is a GatewayError from any copy of this client (an app may bundle two). Its
+ * `code` is the gateway's, shared with the server's errors, so the stable `name` tells it apart.
+ */
+export const isGatewayError = (error: unknown): error is GatewayError =>
+  isBrandedError(error) && error.name === 'GatewayError';
 
 /** Reads a GatewayError out of a GraphQL answer's errors (the first error decides). */
 export function gatewayErrorFrom(

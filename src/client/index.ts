@@ -23,6 +23,7 @@ export {
   GatewayError,
   type GatewayErrorCode,
   type GraphQLErrorBody,
+  isGatewayError,
   SESSION_ENDING_CODES,
   type UpstreamDetails,
 } from './gateway-error.js';

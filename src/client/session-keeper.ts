@@ -1,6 +1,6 @@
 import { type CrossTabLock, inProcessLock, storageLease, webLocks } from './cross-tab-lock.js';
 import { refreshUserToken } from './execute.js';
-import { type ClientErrorCode, GatewayError } from './gateway-error.js';
+import { type ClientErrorCode, GatewayError, isGatewayError } from './gateway-error.js';
 import { newIdempotencyKey } from './idempotency-key.js';
 import {
   type CircleSession,
@@ -181,7 +181,7 @@ export function createSessionKeeper(options: SessionKeeperOptions): SessionKeepe
         await settle();
         return next;
       } catch (error) {
-        if (!(error instanceof GatewayError)) throw error;
+        if (!isGatewayError(error)) throw error;
         if (error.sessionEnded) {
           save({ session, ended: { refreshToken: session.refreshToken, code: error.code } });
           forcedToken = undefined;

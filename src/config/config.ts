@@ -6,6 +6,7 @@
  */
 
 import { CIRCLE_SETTINGS, checkCircleSettings, readCircleApiKey } from '../circle/settings.js';
+import { brandErrorClass, isBrandedError } from '../errors/brand.js';
 import { checkServerSettings, SERVER_SETTINGS } from '../http/settings.js';
 import { OBSERVABILITY_SETTINGS } from '../observability/settings.js';
 import { SECURITY_SETTINGS } from '../security/settings.js';
@@ -36,6 +37,10 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
 }
+brandErrorClass(ConfigError);
+
+export const isConfigError = (error: unknown): error is ConfigError =>
+  isBrandedError(error, 'CONFIG_INVALID');
 
 /** Reads and checks every setting; throws one ConfigError that lists every problem. */
 export function readConfig(env: Record<string, string | undefined>): Config {

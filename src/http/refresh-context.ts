@@ -15,7 +15,7 @@ import {
 import type { Logger } from '../observability/logger.js';
 import type { GatewayContext } from '../schema/context.js';
 import type { RefreshCaller } from '../security/gateway-security.js';
-import { GatewayRefusal } from '../security/refusal.js';
+import { GatewayRefusal, isRefusal } from '../security/refusal.js';
 
 export interface RefreshContextOptions {
   client: CircleClient;
@@ -75,8 +75,7 @@ const clientGone = () =>
     'The client closed the connection before the gateway called Circle: the refresh token was not used.',
     { code: 'BAD_USER_INPUT', reason: 'CLIENT_GONE', status: 400 },
   );
-const isClientGone = (error: unknown): boolean =>
-  error instanceof GatewayRefusal && error.extensions.reason === 'CLIENT_GONE';
+const isClientGone = (error: unknown): boolean => isRefusal(error, 'CLIENT_GONE');
 
 /** One id per HTTP request: the caller's X-Request-Id when it is a UUID, else a new one. */
 export const requestIdFor = (given: string | null | undefined): string =>

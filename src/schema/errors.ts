@@ -1,18 +1,20 @@
 import { GraphQLError } from 'graphql';
 import {
-  CircleCircuitOpenError,
-  type CircleClientError,
-  CircleHttpError,
-  CircleMalformedResponseError,
-  CircleOverloadedError,
-  CircleTimeoutError,
-  isCircleClientError,
+  type AnyCircleClientError,
+  type CircleErrorCode,
+  type CircleHttpError,
+  isCircleError,
 } from '../circle/errors.js';
-import { withoutStackTrace } from '../observability/stack-traces.js';
-import { GATEWAY_ERROR_CODES, type GatewayErrorCode } from './error-codes.js';
+import {
+  GATEWAY_ERROR_CODES,
+  type GatewayErrorCode,
+  isCallerRefusedCode,
+  isRetryableCode,
+} from '../errors/gateway-codes.js';
+import { withoutStackTrace } from '../errors/stack-traces.js';
 import type { ErrorLocation } from './input-rules.js';
 
-export { GATEWAY_ERROR_CODES, type GatewayErrorCode };
+export { GATEWAY_ERROR_CODES, type GatewayErrorCode, isRetryableCode };
 
 const CIRCLE_CODES: Record<number, { code: GatewayErrorCode; message: string }> = {
   155104: {
@@ -30,8 +32,8 @@ const CIRCLE_CODES: Record<number, { code: GatewayErrorCode; message: string }> 
 /** Seconds a client is told to wait after a 429 that came with no Retry-After. */
 const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
-function upstreamOf(error: CircleClientError, code: GatewayErrorCode) {
-  if (error instanceof CircleHttpError) {
+function upstreamOf(error: AnyCircleClientError, code: GatewayErrorCode) {
+  if (error.code === 'CIRCLE_HTTP_ERROR') {
     return {
       status: error.status,
       code: error.circleCode ?? null,
@@ -40,17 +42,20 @@ function upstreamOf(error: CircleClientError, code: GatewayErrorCode) {
       message: code === 'UPSTREAM_AUTH_FAILED' ? null : (error.circleMessage ?? null),
     };
   }
-  if (error instanceof CircleMalformedResponseError) {
+  if (error.code === 'CIRCLE_MALFORMED_RESPONSE') {
     return { status: error.status, code: null, requestId: error.requestId ?? null, message: null };
   }
   return undefined;
 }
 
-function classifyHttp(error: CircleHttpError): {
+/** What a Circle client error becomes: the code, the caller's message, extra extensions. */
+interface Classified {
   code: GatewayErrorCode;
   message: string;
   extra?: Record<string, unknown>;
-} {
+}
+
+function classifyHttp(error: CircleHttpError): Classified {
   const { status, circleCode } = error;
   if ((status === 401 && circleCode === 401) || (status === 403 && circleCode === 3)) {
     return {
@@ -88,56 +93,42 @@ function classifyHttp(error: CircleHttpError): {
   return { code: 'UPSTREAM_UNAVAILABLE', message: 'Circle is not available right now.' };
 }
 
-/** The codes that say Circle refused the caller's own credentials (not the gateway's, not load). */
-const CALLER_REFUSALS: ReadonlySet<GatewayErrorCode> = new Set<GatewayErrorCode>([
-  'USER_TOKEN_EXPIRED',
-  'USER_TOKEN_INVALID',
-  'USER_NOT_FOUND',
-  'USER_DISABLED',
-  'DEVICE_INVALID',
-  'REFRESH_REJECTED',
-]);
-
 /** Whether Circle answered that the caller's token, user, device or refresh token is no good. */
 export const isCallerRefusal = (error: unknown): boolean =>
-  error instanceof CircleHttpError && CALLER_REFUSALS.has(classifyHttp(error).code);
+  isCircleError(error, 'CIRCLE_HTTP_ERROR') && isCallerRefusedCode(classifyHttp(error).code);
 
-const RETRYABLE: ReadonlySet<string> = new Set<GatewayErrorCode>([
-  'RATE_LIMITED',
-  'UPSTREAM_TIMEOUT',
-  'UPSTREAM_UNAVAILABLE',
-]);
-
-/** Whether the same request may succeed later, by code. */
-export const isRetryableCode = (code: string): boolean => RETRYABLE.has(code);
+/** What the failures that carry no Circle answer become. */
+const UNANSWERED: Record<Exclude<CircleErrorCode, 'CIRCLE_HTTP_ERROR'>, Classified> = {
+  CIRCLE_TIMEOUT: {
+    code: 'UPSTREAM_TIMEOUT',
+    message: 'Circle did not answer before the deadline.',
+  },
+  CIRCLE_CIRCUIT_OPEN: {
+    code: 'UPSTREAM_UNAVAILABLE',
+    message: 'Circle is failing; the gateway is not calling it for a short pause.',
+  },
+  CIRCLE_OVERLOADED: {
+    code: 'UPSTREAM_UNAVAILABLE',
+    message: 'Too many calls to Circle are in flight. Retry shortly.',
+  },
+  CIRCLE_MALFORMED_RESPONSE: {
+    code: 'UPSTREAM_UNAVAILABLE',
+    message: 'Circle sent an answer the gateway could not read.',
+  },
+  CIRCLE_CONNECTION_ERROR: {
+    code: 'UPSTREAM_UNAVAILABLE',
+    message: 'Circle could not be reached.',
+  },
+};
 
 /**
  * The one place where upstream failures become GraphQL errors. Anything that is not a Circle
  * client error or an already-typed GraphQLError goes through unchanged, and Yoga masks it.
  */
 export function toGraphQLError(error: unknown, at?: ErrorLocation): unknown {
-  if (!isCircleClientError(error)) return error;
-  let code: GatewayErrorCode;
-  let message: string;
-  let extra: Record<string, unknown> | undefined;
-  if (error instanceof CircleHttpError) {
-    ({ code, message, extra } = classifyHttp(error));
-  } else if (error instanceof CircleTimeoutError) {
-    code = 'UPSTREAM_TIMEOUT';
-    message = 'Circle did not answer before the deadline.';
-  } else if (error instanceof CircleCircuitOpenError) {
-    code = 'UPSTREAM_UNAVAILABLE';
-    message = 'Circle is failing; the gateway is not calling it for a short pause.';
-  } else if (error instanceof CircleOverloadedError) {
-    code = 'UPSTREAM_UNAVAILABLE';
-    message = 'Too many calls to Circle are in flight. Retry shortly.';
-  } else if (error instanceof CircleMalformedResponseError) {
-    code = 'UPSTREAM_UNAVAILABLE';
-    message = 'Circle sent an answer the gateway could not read.';
-  } else {
-    code = 'UPSTREAM_UNAVAILABLE';
-    message = 'Circle could not be reached.';
-  }
+  if (!isCircleError(error)) return error;
+  const { code, message, extra }: Classified =
+    error.code === 'CIRCLE_HTTP_ERROR' ? classifyHttp(error) : UNANSWERED[error.code];
   const upstream = upstreamOf(error, code);
   return withoutStackTrace(
     () =>
@@ -145,9 +136,9 @@ export function toGraphQLError(error: unknown, at?: ErrorLocation): unknown {
         ...at,
         extensions: {
           code,
-          retryable: RETRYABLE.has(code),
+          retryable: isRetryableCode(code),
           // Retrying with this key is safe: Circle replays a refresh it already did.
-          ...(RETRYABLE.has(code) && error.idempotencyKey
+          ...(isRetryableCode(code) && error.idempotencyKey
             ? { idempotencyKey: error.idempotencyKey }
             : {}),
           ...(upstream ? { upstream } : {}),

@@ -1,5 +1,7 @@
 import { GraphQLError } from 'graphql';
-import { type GatewayErrorCode, isRetryableCode } from '../schema/errors.js';
+import { brandErrorClass, isBrandedError } from '../errors/brand.js';
+import { type GatewayErrorCode, isRetryableCode } from '../errors/gateway-codes.js';
+import { pauseStackTraces } from '../errors/stack-traces.js';
 
 /** Why the gateway refused a request itself, in `extensions.reason`. */
 export type RefusalReason =
@@ -43,9 +45,8 @@ export class GatewayRefusal extends GraphQLError {
   constructor(message: string, options: RefusalOptions) {
     const headers = { ...options.headers };
     if (options.retryAfter !== undefined) headers['retry-after'] = String(options.retryAfter);
-    // A refusal is an answer, not a bug: no stack trace (see src/observability/stack-traces.ts).
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
+    // A refusal is an answer, not a bug: no stack trace.
+    const resume = pauseStackTraces();
     super(message, {
       extensions: {
         code: options.code,
@@ -56,10 +57,21 @@ export class GatewayRefusal extends GraphQLError {
         http: { status: options.status, spec: false, headers },
       },
     });
-    Error.stackTraceLimit = limit;
+    resume();
     this.code = options.code;
   }
 }
+brandErrorClass(GatewayRefusal);
+
+/**
+ * Whether `error` is a refusal (for this reason) made by any copy of the package. A refusal's
+ * `code` is the GraphQL code it shows, shared with other errors; being a branded GraphQLError (one
+ * graphql-js per process) is what tells it apart.
+ */
+export const isRefusal = (error: unknown, reason?: RefusalReason): error is GatewayRefusal =>
+  isBrandedError(error) &&
+  error instanceof GraphQLError &&
+  (reason === undefined || error.extensions.reason === reason);
 
 /** A document the limits refuse: 400 BAD_USER_INPUT with the limit as the reason. */
 export const limitRefusal = (reason: RefusalReason, message: string) =>

@@ -10,24 +10,16 @@ import {
   type CircleClientError,
   CircleConnectionError,
   CircleHttpError,
+  type CircleHttpErrorInit,
   CircleMalformedResponseError,
   CircleOverloadedError,
   CircleTimeoutError,
-  isCircleClientError,
+  isCircleError,
 } from '../circle/errors.js';
 
 /** A failure as waiters on other instances rebuild it: the allow-listed fields only. */
 export type FailureRecord =
-  | {
-      kind: 'http';
-      call: CircleCall;
-      status: number;
-      circleCode?: number | undefined;
-      circleMessage?: string | undefined;
-      requestId?: string | undefined;
-      retryAfterMs?: number | undefined;
-      idempotencyKey?: string | undefined;
-    }
+  | ({ kind: 'http'; idempotencyKey?: string | undefined } & CircleHttpErrorInit)
   | {
       kind: 'timeout' | 'connection' | 'malformed' | 'circuit' | 'overloaded';
       call: CircleCall;
@@ -39,31 +31,33 @@ export type FailureRecord =
   | { kind: 'internal' };
 
 export function describeFailure(error: unknown): FailureRecord {
-  if (!isCircleClientError(error)) return { kind: 'internal' };
+  if (!isCircleError(error)) return { kind: 'internal' };
   const common = {
     call: error.call,
     requestId: error.requestId,
     idempotencyKey: error.idempotencyKey,
   };
-  if (error instanceof CircleHttpError) {
-    return {
-      kind: 'http',
-      ...common,
-      status: error.status,
-      circleCode: error.circleCode,
-      circleMessage: error.circleMessage,
-      retryAfterMs: error.retryAfterMs,
-    };
+  switch (error.code) {
+    case 'CIRCLE_HTTP_ERROR':
+      return {
+        kind: 'http',
+        ...common,
+        status: error.status,
+        circleCode: error.circleCode,
+        circleMessage: error.circleMessage,
+        retryAfterMs: error.retryAfterMs,
+      };
+    case 'CIRCLE_CONNECTION_ERROR':
+      return { kind: 'connection', ...common, causeCode: error.causeCode };
+    case 'CIRCLE_MALFORMED_RESPONSE':
+      return { kind: 'malformed', ...common, status: error.status };
+    case 'CIRCLE_CIRCUIT_OPEN':
+      return { kind: 'circuit', ...common };
+    case 'CIRCLE_OVERLOADED':
+      return { kind: 'overloaded', ...common };
+    default:
+      return { kind: 'timeout', ...common };
   }
-  if (error instanceof CircleConnectionError) {
-    return { kind: 'connection', ...common, causeCode: error.causeCode };
-  }
-  if (error instanceof CircleMalformedResponseError) {
-    return { kind: 'malformed', ...common, status: error.status };
-  }
-  if (error instanceof CircleCircuitOpenError) return { kind: 'circuit', ...common };
-  if (error instanceof CircleOverloadedError) return { kind: 'overloaded', ...common };
-  return { kind: 'timeout', ...common };
 }
 
 export function rebuildFailure(record: FailureRecord): Error {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { brandErrorClass, isBrandedError } from '../errors/brand.js';
 import type { CircleErrorBody, CircleErrorSpec, FieldError } from './errors.js';
 
 /**
@@ -35,7 +36,12 @@ export function errorAnswer(
 
 export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
+  readonly code = 'SIMULATOR_BODY_TOO_LARGE';
 }
+brandErrorClass(BodyTooLargeError);
+
+export const isBodyTooLargeError = (error: unknown): error is BodyTooLargeError =>
+  isBrandedError(error, 'SIMULATOR_BODY_TOO_LARGE');
 
 /** Reads the whole request body as UTF-8, refusing more than `limit` bytes. */
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {

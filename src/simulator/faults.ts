@@ -1,3 +1,4 @@
+import { brandErrorClass, isBrandedError } from '../errors/brand.js';
 import { isPlainObject } from './answer.js';
 import { defaultCodeForStatus, defaultMessageForStatus } from './errors.js';
 
@@ -62,12 +63,17 @@ export interface QueuedFault {
 
 export class FaultSpecError extends Error {
   override readonly name = 'FaultSpecError';
+  readonly code = 'SIMULATOR_FAULT_INVALID';
   readonly problems: string[];
   constructor(problems: string[]) {
     super(`Invalid fault: ${problems.join(' ')}`);
     this.problems = problems;
   }
 }
+brandErrorClass(FaultSpecError);
+
+export const isFaultSpecError = (error: unknown): error is FaultSpecError =>
+  isBrandedError(error, 'SIMULATOR_FAULT_INVALID');
 
 const BEHAVIOURS = [
   'latencyMs',

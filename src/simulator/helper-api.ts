@@ -1,6 +1,6 @@
 import { type Answer, errorAnswer, isPlainObject, jsonAnswer, type ParsedBody } from './answer.js';
 import { CIRCLE_ERRORS, PARAMETER_INVALID } from './errors.js';
-import { FaultSpecError, type SimulatorFault } from './faults.js';
+import { isFaultSpecError, type SimulatorFault } from './faults.js';
 import { type SessionInput, validateSessionInput } from './state.js';
 import type { CircleSimulator } from './types.js';
 
@@ -39,7 +39,7 @@ export function handleHelperCall(
         );
         return jsonAnswer(201, { pending });
       } catch (error) {
-        if (error instanceof FaultSpecError) return badRequest(error.message);
+        if (isFaultSpecError(error)) return badRequest(error.message);
         throw error;
       }
     }

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  BodyTooLargeError,
   errorAnswer,
   flattenHeaders,
+  isBodyTooLargeError,
   type ParsedBody,
   parseBody,
   readBody,
@@ -120,7 +120,7 @@ export function createCircleSimulator(options: SimulatorOptions = {}): CircleSim
     try {
       text = await readBody(req, MAX_BODY_BYTES);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) {
+      if (isBodyTooLargeError(error)) {
         res.setHeader('connection', 'close');
         delivery.deliver(res, errorAnswer(CIRCLE_ERRORS.payloadTooLarge), 0);
       } else {

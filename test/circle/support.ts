@@ -6,11 +6,11 @@
  */
 
 import { createServer } from 'node:net';
+import { GATEWAY_ERROR_CODES } from '../../src/errors/gateway-codes.js';
 import {
   RefreshUserTokenDocument,
   type RefreshUserTokenInput,
 } from '../../src/generated/graphql.js';
-import { GATEWAY_ERROR_CODES } from '../../src/schema/error-codes.js';
 import type { RecordedRequest, SimulatorSession } from '../../src/simulator/index.js';
 import { startCircleSimulator } from '../../src/simulator/index.js';
 import { startTestGateway } from '../support/gateway-server.js';

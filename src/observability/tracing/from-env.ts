@@ -12,6 +12,7 @@
  * `process.env` itself, with its documented defaults.
  */
 import { VERSION } from '../../config/version.js';
+import { brandErrorClass } from '../../errors/brand.js';
 import type { Tracing, TracingOptions } from './tracing.js';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
@@ -19,7 +20,9 @@ export type OtlpProtocol = 'http/protobuf' | 'http/json';
 /** A tracing setting the gateway cannot honour; the message names the variable, never a value. */
 export class TracingConfigError extends Error {
   override readonly name = 'TracingConfigError';
+  readonly code = 'TRACING_CONFIG_INVALID';
 }
+brandErrorClass(TracingConfigError);
 
 /** Whether tracing is on, and over which protocol. Reads only `env`; throws on what it cannot do. */
 export function tracingSettings(

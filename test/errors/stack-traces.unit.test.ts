@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { CircleHttpError } from '../../src/circle/errors.js';
-import { withoutStackTrace } from '../../src/observability/stack-traces.js';
+import { withoutStackTrace } from '../../src/errors/stack-traces.js';
 import { GatewayRefusal } from '../../src/security/refusal.js';
 
 describe('expected errors are made without a stack trace', () => {
