@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLErrorExtensions } from 'graphql';
-import { withoutStackTrace } from '../observability/stack-traces.js';
+import { withoutStackTrace } from './stack-traces.js';
 
 /**
  * A GraphQLError with another message or other extensions, located where the original was. The

@@ -6,7 +6,7 @@
  * original error is never attached, whatever NODE_ENV says.
  */
 import { GraphQLError } from 'graphql';
-import { withoutStackTrace } from '../observability/stack-traces.js';
+import { withoutStackTrace } from './stack-traces.js';
 
 export const UNEXPECTED_MESSAGE = 'Unexpected error.';
 

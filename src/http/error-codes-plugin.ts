@@ -1,6 +1,6 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { copyGraphQLError } from '../errors/copy-graphql-error.js';
-import { GATEWAY_ERROR_CODES, isRetryableCode } from '../schema/errors.js';
+import { GATEWAY_ERROR_CODES, isRetryableCode } from '../errors/gateway-codes.js';
 import { withoutInputValues } from '../security/input-echo.js';
 
 const CONTRACT_CODES: ReadonlySet<string> = new Set(GATEWAY_ERROR_CODES);

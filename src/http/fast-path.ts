@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
 import { isAsyncIterable, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
+import { withoutStackTrace } from '../errors/stack-traces.js';
 import { maskAndLog } from '../errors/unexpected.js';
 import type { Logger } from '../observability/logger.js';
-import { withoutStackTrace } from '../observability/stack-traces.js';
 import type { GatewayContext } from '../schema/context.js';
 import type { GraphQLParams } from '../security/param-steps.js';
 import type { GraphQLRoute } from './graphql-path.js';
