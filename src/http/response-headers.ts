@@ -24,9 +24,10 @@ export function createResponseHeaders(options: {
 }) {
   const fixed = { ...options.securityHeaders, ...NO_STORE };
   return {
-    api(request: HeaderSource, requestId: string): Record<string, string> {
+    /** `cors: false` where Yoga's own CORS plugin adds them (its responses). */
+    api(request: HeaderSource, requestId: string, cors = true): Record<string, string> {
       const headers: Record<string, string> = { ...fixed, 'x-request-id': requestId };
-      if (request.headers.get('origin') !== null) {
+      if (cors && request.headers.get('origin') !== null) {
         const asRequest = request as unknown as Request;
         const cors = getCORSHeadersByRequestAndOptions(asRequest, options.cors(asRequest));
         if (cors) Object.assign(headers, cors);
@@ -43,7 +44,10 @@ export function createResponseHeaders(options: {
 
 export type ResponseHeaders = ReturnType<typeof createResponseHeaders>;
 
-/** Sets those headers on every response Yoga writes (the front door and fast path write their own). */
+/**
+ * Sets those headers on every response Yoga writes (the front door and fast path write their
+ * own); the CORS headers there are Yoga's `cors` option's, computed once by Yoga.
+ */
 export function useResponseHeaders(
   headers: ResponseHeaders,
   requestIdOf: (request: Request) => string,
@@ -55,7 +59,7 @@ export function useResponseHeaders(
         ? headers.page()
         : isGraphiQLAsset(response)
           ? headers.asset()
-          : headers.api(request, requestIdOf(request));
+          : headers.api(request, requestIdOf(request), false);
       for (const name in set) response.headers.set(name, set[name] as string);
     },
   };
