@@ -17,6 +17,7 @@ import { withoutEchoedInput } from '../security/input-echo.js';
 import type { AuthorizeUserId } from '../security/user-id-authorization.js';
 import type { SharedState } from '../shared-state/create-shared-state.js';
 import { clientGoneCheck, createRefreshContextFactory, requestIdFor } from './refresh-context.js';
+import { acceptCheck, useRequestChecks } from './request-checks.js';
 
 export interface RefreshUserTokenPluginOptions {
   /** The Circle client (`createCircleClient`); it holds the API key. */
@@ -93,10 +94,19 @@ export function useRefreshUserToken(
     onCoalesced: options.onCoalesced,
     now: options.now,
   });
+  // The gateway's request checks that guard a refresh in any host: an answer the client cannot
+  // receive must not spend its refresh token. The host's routes, body and CSRF controls are its
+  // own.
+  const hostChecks = useRequestChecks([acceptCheck(() => true)], {
+    addressOf: security.addressOf,
+  });
   // Read when the request arrives: the socket is what the server context holds then.
   const addresses = new WeakMap<Request, string | undefined>();
 
   return {
+    onPluginInit({ addPlugin }) {
+      addPlugin(hostChecks);
+    },
     onRequest({ request, serverContext }) {
       addresses.set(request, security.addressOf(serverContext));
     },

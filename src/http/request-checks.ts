@@ -73,6 +73,23 @@ const answerOf = (refusal: GatewayRefusal | undefined): CheckAnswer | undefined 
 const isPageView = (request: RequestView) =>
   request.method === 'GET' && (request.header('accept') ?? '').includes('text/html');
 
+/**
+ * Refuses a POST whose Accept the gateway cannot answer: Yoga would execute the mutation (and
+ * Circle rotate the refresh token) before answering 406. Also the one check a host's Yoga runs
+ * (`useRefreshUserToken`), where every request Yoga receives is GraphQL.
+ */
+export function acceptCheck(isGraphQL: (request: RequestView) => boolean): RequestCheck {
+  return {
+    name: 'Accept',
+    run: (request) =>
+      request.method === 'POST' &&
+      isGraphQL(request) &&
+      !acceptsGraphQLResponse(request.header('accept'))
+        ? refusalParts(notAcceptable())
+        : undefined,
+  };
+}
+
 /** The gateway's checks, in the order they run. */
 export function createRequestChecks(options: RequestCheckOptions): readonly RequestCheck[] {
   const { route } = options;
@@ -110,32 +127,20 @@ export function createRequestChecks(options: RequestCheckOptions): readonly Requ
       },
     });
   }
-  checks.push(
-    {
-      // Yoga would execute the mutation (and Circle rotate the refresh token) before answering 406.
-      name: 'Accept',
-      run: (request) =>
-        request.method === 'POST' &&
-        onEndpoint(request) &&
-        !acceptsGraphQLResponse(request.header('accept'))
-          ? refusalParts(notAcceptable())
-          : undefined,
+  checks.push(acceptCheck(onEndpoint), {
+    // A body without a Content-Length is counted as Yoga reads it (useStreamedBodyLimit); the
+    // fast path serves only bodies with one.
+    name: 'body limit',
+    run(request) {
+      if (!onEndpoint(request)) return undefined;
+      const declared = request.header('content-length')?.trim();
+      return declared !== undefined &&
+        /^\d+$/.test(declared) &&
+        Number(declared) > options.maxBodyBytes
+        ? refusalParts(bodyTooLarge(options.maxBodyBytes))
+        : undefined;
     },
-    {
-      // A body without a Content-Length is counted as Yoga reads it (useStreamedBodyLimit); the
-      // fast path serves only bodies with one.
-      name: 'body limit',
-      run(request) {
-        if (!onEndpoint(request)) return undefined;
-        const declared = request.header('content-length')?.trim();
-        return declared !== undefined &&
-          /^\d+$/.test(declared) &&
-          Number(declared) > options.maxBodyBytes
-          ? refusalParts(bodyTooLarge(options.maxBodyBytes))
-          : undefined;
-      },
-    },
-  );
+  });
   const { csrf } = options;
   if (csrf) {
     checks.push({
@@ -202,14 +207,14 @@ export function useRequestChecks(
   checks: readonly RequestCheck[],
   options: {
     /** Requests (node:http) the front door has already run the checks for. */
-    checkedByFrontDoor: WeakSet<object>;
+    checkedByFrontDoor?: WeakSet<object>;
     addressOf(serverContext: unknown): string | undefined;
   },
 ): Plugin {
   return {
     async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       const req = (serverContext as { req?: object } | undefined)?.req;
-      if (req && options.checkedByFrontDoor.has(req)) return;
+      if (req && options.checkedByFrontDoor?.has(req)) return;
       const view = fetchRequestView(request, url.pathname, options.addressOf(serverContext));
       const answer = await runRequestChecks(checks, view);
       if (answer) {

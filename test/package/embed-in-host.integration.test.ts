@@ -199,6 +199,28 @@ describe('refreshUserToken embedded in a host Yoga server', () => {
     expect(logs.join('\n')).not.toContain('secret-');
   });
 
+  it('refuses an Accept it cannot answer before execution: the refresh token is not spent', async () => {
+    const session = simulator.simulator.createSession();
+    const before = upstreamCalls();
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'image/png' },
+      body: JSON.stringify({
+        query: REFRESH,
+        variables: {
+          input: {
+            user: { userToken: session.userToken },
+            deviceId: session.deviceId,
+            refreshToken: session.refreshToken,
+          },
+        },
+      }),
+    });
+    expect(response.status).toBe(406);
+    expect((await response.json()).errors[0].extensions.reason).toBe('NOT_ACCEPTABLE');
+    expect(upstreamCalls()).toBe(before);
+  });
+
   it('answers a masked INTERNAL_SERVER_ERROR when the host forgets the plugin', async () => {
     const bare = createYoga({ schema: buildHostSchema(), logging: false });
     const response = await bare.fetch('http://host/graphql', {
