@@ -28,12 +28,6 @@ export {
 } from './circle/errors.js';
 export { logCircleClient } from './circle/log-subscriber.js';
 export type { RetryOptions } from './circle/retry-policy.js';
-export {
-  type MintedTokenCache,
-  UserTokenCache,
-  type UserTokenCacheOptions,
-} from './circle/user-token-cache.js';
-export { type Config, ConfigError, readConfig } from './config/config.js';
 export { VERSION } from './config/version.js';
 export {
   createGateway,
@@ -75,6 +69,11 @@ export {
   tracingSettings,
 } from './observability/tracing/from-env.js';
 export type { Tracing, TracingOptions } from './observability/tracing/tracing.js';
+export {
+  type MintedTokenCache,
+  UserTokenCache,
+  type UserTokenCacheOptions,
+} from './refresh/user-token-cache.js';
 export type { GatewayContext } from './schema/context.js';
 export type { GatewayErrorCode } from './schema/errors.js';
 export { schema } from './schema/index.js';
@@ -91,6 +90,7 @@ export {
 } from './security/rate-limit.js';
 export type { TrustedDocumentsOptions } from './security/trusted-documents.js';
 export type { AuthorizeUserId } from './security/user-id-authorization.js';
+export { type Config, ConfigError, readConfig } from './settings.js';
 export {
   createSharedState,
   type SharedState,

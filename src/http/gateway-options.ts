@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import type { CircleClient } from '../circle/client.js';
-import type { MintedTokenCache } from '../circle/user-token-cache.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing/tracing.js';
+import type { MintedTokenCache } from '../refresh/user-token-cache.js';
 import type { GatewayContext } from '../schema/context.js';
 import type { SecurityOptions } from '../security/gateway-security.js';
 import type { AuthorizeUserId } from '../security/user-id-authorization.js';

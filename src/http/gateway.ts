@@ -8,6 +8,7 @@ import { getSubgraph } from '../federation/subgraph-builder.js';
 import projectManifest from '../generated/persisted-documents.json' with { type: 'json' };
 import { createLogger } from '../observability/logger.js';
 import { useMetricsEndpoint } from '../observability/metrics.js';
+import { createRefreshContextFactory } from '../refresh/refresh-context.js';
 import type { GatewayContext } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { hideFieldSuggestions } from '../security/field-suggestions.js';
@@ -35,7 +36,7 @@ import {
   mirrored,
   pluginsAsBuilt,
 } from './plugin-guard.js';
-import { clientGoneCheck, createRefreshContextFactory, requestIdFor } from './refresh-context.js';
+import { clientGoneCheck, requestIdFor } from './refresh-caller.js';
 import { createResponseHeaders, useResponseHeaders } from './response-headers.js';
 import { useValidationCache } from './validation-cache.js';
 
@@ -55,7 +56,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     now,
   });
   // What resolvers see, for Yoga's requests and the fast path's alike (and a host's Yoga, through
-  // useRefreshUserToken): one factory, src/http/refresh-context.ts.
+  // useRefreshUserToken): one factory, src/refresh/refresh-context.ts.
   const createContext = createRefreshContextFactory({
     client: options.client,
     logger,

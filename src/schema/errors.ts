@@ -9,6 +9,7 @@ import {
   isCircleClientError,
 } from '../circle/errors.js';
 import { withoutStackTrace } from '../observability/stack-traces.js';
+import { isClientGoneError } from '../refresh/client-gone.js';
 import { GATEWAY_ERROR_CODES, type GatewayErrorCode } from './error-codes.js';
 import type { ErrorLocation } from './input-rules.js';
 
@@ -116,6 +117,7 @@ export const isRetryableCode = (code: string): boolean => RETRYABLE.has(code);
  * client error or an already-typed GraphQLError goes through unchanged, and Yoga masks it.
  */
 export function toGraphQLError(error: unknown, at?: ErrorLocation): unknown {
+  if (isClientGoneError(error)) return clientGone(error, at);
   if (!isCircleClientError(error)) return error;
   let code: GatewayErrorCode;
   let message: string;
@@ -152,6 +154,25 @@ export function toGraphQLError(error: unknown, at?: ErrorLocation): unknown {
             : {}),
           ...(upstream ? { upstream } : {}),
           ...extra,
+        },
+      }),
+  );
+}
+
+/**
+ * The client left before Circle was called: refused as the gateway's own refusals are
+ * (src/security/refusal.ts), with a status of its own. Nobody reads it; the log line does.
+ */
+function clientGone(error: Error, at: ErrorLocation | undefined): GraphQLError {
+  return withoutStackTrace(
+    () =>
+      new GraphQLError(error.message, {
+        ...at,
+        extensions: {
+          code: 'BAD_USER_INPUT',
+          retryable: false,
+          reason: 'CLIENT_GONE',
+          http: { status: 400, spec: false, headers: {} },
         },
       }),
   );

@@ -1,8 +1,8 @@
 import type { Plugin } from 'graphql-yoga';
-import type { RefreshInput } from '../circle/user-token-service.js';
 import type { ParamStep } from '../http/pipeline-steps.js';
 import { mirrored } from '../http/plugin-guard.js';
 import type { Logger } from '../observability/logger.js';
+import type { RefreshInput } from '../refresh/user-token-service.js';
 import { isCallerRefusal } from '../schema/errors.js';
 import { DEFAULT_MAX_BODY_BYTES, useBodyLimit } from './body-limit.js';
 import { createAddressMatcher, createNodeAddressResolver } from './client-address.js';
