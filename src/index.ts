@@ -4,9 +4,9 @@
 import cluster from 'node:cluster';
 import { startGatewayServer } from './http/server.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { startTracing } from './observability/tracing/from-env.js';
 import { resolveToggle } from './security/from-config.js';
 import { ConfigError, readConfig } from './settings.js';
+import { startTracing } from './tracing.js';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof readConfig>;

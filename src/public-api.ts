@@ -26,7 +26,6 @@ export {
   CircleTimeoutError,
   isCircleClientError,
 } from './circle/errors.js';
-export { logCircleClient } from './circle/log-subscriber.js';
 export type { RetryOptions } from './circle/retry-policy.js';
 export { VERSION } from './config/version.js';
 export {
@@ -46,6 +45,7 @@ export {
   SIMULATOR_API_KEY,
   startGatewayServer,
 } from './http/server.js';
+export { logCircleClient } from './observability/circle-log-subscriber.js';
 export {
   createLogger,
   type LogFields,
@@ -63,8 +63,6 @@ export {
   useMetricsEndpoint,
 } from './observability/metrics.js';
 export {
-  loadTracing,
-  startTracing,
   TracingConfigError,
   tracingSettings,
 } from './observability/tracing/from-env.js';
@@ -107,3 +105,4 @@ export {
   startCircleSimulator,
 } from './simulator/index.js';
 export { FEDERATION_LINK_URL, subgraphSchema, subgraphSdl } from './subgraph.js';
+export { loadTracing, startTracing } from './tracing.js';

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CircleClient, createCircleClient, observeCircleClient } from '../circle/client.js';
-import { logCircleClient } from '../circle/log-subscriber.js';
 import { type CircleConfig, circleClientOptionsFromConfig } from '../circle/settings.js';
 import { resolveToggle, type ValuesOf } from '../config/setting.js';
+import { logCircleClient } from '../observability/circle-log-subscriber.js';
 import { createLogger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { startMetricsServer } from '../observability/metrics-server.js';
