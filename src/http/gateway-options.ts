@@ -92,7 +92,7 @@ export interface GatewayOptions {
   /**
    * OpenTelemetry spans (docs/tracing.md): a server span per node:http request, one per GraphQL
    * operation, Circle calls and attempts (those through the global subscription `tracing` made).
-   * From `startTracing()` (the OTEL_* environment) or `createTracing({ tracerProvider })`.
+   * From `startTracing()` (the OTEL_* environment) or `loadTracing({ tracerProvider })`.
    * @default undefined (no spans, nothing of the SDK loaded)
    */
   tracing?: Tracing;
