@@ -26,8 +26,8 @@ const built = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' 
 if (built.status !== 0) process.exit(built.status ?? 1);
 const dist = new URL('../dist/', import.meta.url);
 const { readConfig } = (await import(
-  new URL('config/config.js', dist).href
-)) as typeof import('../src/config/config.js');
+  new URL('settings.js', dist).href
+)) as typeof import('../src/settings.js');
 const { startGatewayServer } = (await import(
   new URL('http/server.js', dist).href
 )) as typeof import('../src/http/server.js');

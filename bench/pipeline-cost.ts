@@ -17,11 +17,11 @@ import { Session } from 'node:inspector';
 import { PassThrough } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { CircleClient } from '../src/circle/client.js';
-import type * as ConfigModule from '../src/config/config.js';
 import type * as GatewayModule from '../src/http/gateway.js';
 import type { Gateway } from '../src/http/gateway.js';
 import type * as LoggerModule from '../src/observability/logger.js';
 import type * as SecurityModule from '../src/security/from-config.js';
+import type * as ConfigModule from '../src/settings.js';
 
 // graphql-js picks its production instanceof check when first loaded, as the gateway's process
 // does: set before any module that loads it (so every import below is dynamic).
@@ -29,7 +29,7 @@ process.env.NODE_ENV = 'production';
 const { rateLimitOverrides } = await import('./lib/rate-limit-overrides.js');
 // `--build dist` measures the compiled package (what `npm start` runs; profiles keep line numbers).
 const root = process.argv.includes('dist') ? '../dist' : '../src';
-const { readConfig } = (await import(`${root}/config/config.js`)) as typeof ConfigModule;
+const { readConfig } = (await import(`${root}/settings.js`)) as typeof ConfigModule;
 const { createGateway } = (await import(`${root}/http/gateway.js`)) as typeof GatewayModule;
 const { createLogger } = (await import(`${root}/observability/logger.js`)) as typeof LoggerModule;
 const { securityOptionsFromConfig } = (await import(

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { SETTINGS } from '../src/config/config.js';
+import { SETTINGS } from '../src/settings.js';
 
 function defaultOf(setting: (typeof SETTINGS)[number]): string {
   if ('defaultLabel' in setting && setting.defaultLabel) return setting.defaultLabel;

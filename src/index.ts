@@ -2,11 +2,11 @@
  * The composition root of `npm start`: read the environment once, start, and stop gracefully.
  */
 import cluster from 'node:cluster';
-import { isConfigError, readConfig } from './config/config.js';
 import { startGatewayServer } from './http/server.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { startTracing } from './observability/tracing/from-env.js';
 import { resolveToggle } from './security/from-config.js';
+import { isConfigError, readConfig } from './settings.js';
+import { startTracing } from './tracing.js';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof readConfig>;

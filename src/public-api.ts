@@ -26,14 +26,7 @@ export {
   CircleTimeoutError,
   isCircleClientError,
 } from './circle/errors.js';
-export { logCircleClient } from './circle/log-subscriber.js';
 export type { RetryOptions } from './circle/retry-policy.js';
-export {
-  type MintedTokenCache,
-  UserTokenCache,
-  type UserTokenCacheOptions,
-} from './circle/user-token-cache.js';
-export { type Config, ConfigError, readConfig } from './config/config.js';
 export { VERSION } from './config/version.js';
 export {
   createGateway,
@@ -52,6 +45,7 @@ export {
   SIMULATOR_API_KEY,
   startGatewayServer,
 } from './http/server.js';
+export { logCircleClient } from './observability/circle-log-subscriber.js';
 export {
   createLogger,
   type LogFields,
@@ -69,12 +63,15 @@ export {
   useMetricsEndpoint,
 } from './observability/metrics.js';
 export {
-  loadTracing,
-  startTracing,
   TracingConfigError,
   tracingSettings,
 } from './observability/tracing/from-env.js';
 export type { Tracing, TracingOptions } from './observability/tracing/tracing.js';
+export {
+  type MintedTokenCache,
+  UserTokenCache,
+  type UserTokenCacheOptions,
+} from './refresh/user-token-cache.js';
 export type { GatewayContext } from './schema/context.js';
 export type { GatewayErrorCode } from './schema/errors.js';
 export { schema } from './schema/index.js';
@@ -91,6 +88,7 @@ export {
 } from './security/rate-limit.js';
 export type { TrustedDocumentsOptions } from './security/trusted-documents.js';
 export type { AuthorizeUserId } from './security/user-id-authorization.js';
+export { type Config, ConfigError, readConfig } from './settings.js';
 export {
   createSharedState,
   type SharedState,
@@ -107,3 +105,4 @@ export {
   startCircleSimulator,
 } from './simulator/index.js';
 export { FEDERATION_LINK_URL, subgraphSchema, subgraphSdl } from './subgraph.js';
+export { loadTracing, startTracing } from './tracing.js';

@@ -1,4 +1,4 @@
-import { SETTINGS } from '../../src/config/config.js';
+import { SETTINGS } from '../../src/settings.js';
 
 interface SettingLike {
   env: string;
@@ -9,7 +9,7 @@ interface SettingLike {
 
 /**
  * The gateway's own rate limits (per address, per device) would turn a load test from one
- * address and one device into a test of the limiter. Whatever such settings src/config/config.ts
+ * address and one device into a test of the limiter. Whatever such settings src/settings.ts
  * declares when the run starts are set off, or as high as their parser accepts.
  */
 export function rateLimitOverrides(): Record<string, string> {

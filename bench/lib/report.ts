@@ -85,7 +85,7 @@ export function printPreamble(
         ? Object.entries(overrides)
             .map(([k, v]) => `${k}=${v}`)
             .join(' ')
-        : 'none declared in src/config/config.ts'
+        : 'none declared in src/settings.ts'
     }`,
   );
 }

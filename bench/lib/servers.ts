@@ -1,4 +1,4 @@
-import { readConfig } from '../../src/config/config.js';
+import { readConfig } from '../../src/settings.js';
 import { freePort, type NodeProcess, startNodeProcess, waitForHttp } from './processes.js';
 import { rateLimitOverrides } from './rate-limit-overrides.js';
 import { BENCH_API_KEY } from './targets.js';

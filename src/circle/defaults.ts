@@ -1,7 +1,7 @@
 /**
- * The Circle client's option defaults, written once: the client, its retry policy, breaker and
- * minted-token cache take them when an option is absent, and the settings (src/circle/settings.ts)
- * show and use the same values, so code and environment cannot drift apart.
+ * The Circle client's option defaults, written once: the client, its retry policy and breaker take
+ * them when an option is absent, and the settings (src/circle/settings.ts) show and use the same
+ * values, so code and environment cannot drift apart.
  */
 
 export const DEFAULT_CIRCLE_BASE_URL = 'https://api.circle.com';
@@ -26,11 +26,4 @@ export const RETRY_DEFAULTS = {
 export const CIRCUIT_BREAKER_DEFAULTS = {
   failureThreshold: 5,
   resetAfterMs: 5_000,
-} as const;
-
-export const USER_TOKEN_CACHE_DEFAULTS = {
-  maxEntries: 10_000,
-  /** 50 minutes: Circle's tokens live 60. */
-  ttlMs: 50 * 60_000,
-  expiryMarginMs: 60_000,
 } as const;

@@ -1,6 +1,6 @@
 /**
- * Circle's settings (where it is, the key file, deadlines, retries, breaker, bulkhead, minted-token
- * cache) and their mapping to the client's options. Defaults are the client's own (./defaults.ts).
+ * Circle's settings (where it is, the key file, deadlines, retries, breaker, bulkhead) and their
+ * mapping to the client's options. Defaults are the client's own (./defaults.ts).
  */
 
 import { readFileSync } from 'node:fs';
@@ -11,9 +11,7 @@ import {
   CIRCUIT_BREAKER_DEFAULTS,
   DEFAULT_CIRCLE_BASE_URL,
   RETRY_DEFAULTS,
-  USER_TOKEN_CACHE_DEFAULTS,
 } from './defaults.js';
-import type { UserTokenCacheOptions } from './user-token-cache.js';
 
 const client = CIRCLE_CLIENT_DEFAULTS;
 
@@ -120,20 +118,6 @@ export const CIRCLE_SETTINGS = [
     description: 'Pause before one probe call goes to Circle again.',
     parse: integer(0, 600_000),
   }),
-  setting({
-    key: 'userTokenCacheMaxEntries',
-    env: 'USER_TOKEN_CACHE_MAX_ENTRIES',
-    default: USER_TOKEN_CACHE_DEFAULTS.maxEntries,
-    description: 'Minted user tokens kept (userId path); 0 = no cache.',
-    parse: integer(0, 10_000_000),
-  }),
-  setting({
-    key: 'userTokenCacheTtlMs',
-    env: 'USER_TOKEN_CACHE_TTL_MS',
-    default: USER_TOKEN_CACHE_DEFAULTS.ttlMs,
-    description: 'Longest a minted token is reused (at most 50 minutes).',
-    parse: integer(0, USER_TOKEN_CACHE_DEFAULTS.ttlMs),
-  }),
 ] as const;
 
 export type CircleConfig = ValuesOf<typeof CIRCLE_SETTINGS>;
@@ -157,11 +141,6 @@ export const circleClientOptionsFromConfig = (
   },
   maxInFlight: config.upstreamMaxInFlight,
   queueTimeoutMs: config.upstreamQueueTimeoutMs,
-});
-
-export const userTokenCacheOptionsFromConfig = (config: CircleConfig): UserTokenCacheOptions => ({
-  maxEntries: config.userTokenCacheMaxEntries,
-  ttlMs: config.userTokenCacheTtlMs,
 });
 
 /**

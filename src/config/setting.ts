@@ -1,8 +1,8 @@
 /**
  * What a setting is: its environment variable, its default, its parser and its line in the
  * settings table. Each area declares its own list next to its code (e.g. src/security/settings.ts);
- * src/config/config.ts assembles them and reads the environment once. A setting's type is its parser's:
- * the Config type is derived from the lists, never restated.
+ * the composition root (src/settings.ts) gathers them and reads the environment once. A setting's
+ * type is its parser's: the Config type is derived from the lists, never restated.
  */
 
 /** Turns the raw value (never empty) into the setting's value, or says what is wrong with it. */

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import type { CircleClient } from '../circle/client.js';
-import type { MintedTokenCache } from '../circle/user-token-cache.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing/tracing.js';
+import type { MintedTokenCache } from '../refresh/user-token-cache.js';
 import type { GatewayContext } from '../schema/context.js';
 import type { SecurityOptions } from '../security/gateway-security.js';
 import type { AuthorizeUserId } from '../security/user-id-authorization.js';
@@ -92,7 +92,7 @@ export interface GatewayOptions {
   /**
    * OpenTelemetry spans (docs/tracing.md): a server span per node:http request, one per GraphQL
    * operation, Circle calls and attempts (those through the global subscription `tracing` made).
-   * From `startTracing()` (the OTEL_* environment) or `createTracing({ tracerProvider })`.
+   * From `startTracing()` (the OTEL_* environment) or `loadTracing({ tracerProvider })`.
    * @default undefined (no spans, nothing of the SDK loaded)
    */
   tracing?: Tracing;

@@ -3,6 +3,7 @@ import type { DocumentNode, ExecutionResult } from 'graphql';
 import type { createYoga } from 'graphql-yoga';
 import { VERSION } from '../config/version.js';
 import type { Logger } from '../observability/logger.js';
+import { createRefreshContextFactory } from '../refresh/refresh-context.js';
 import type { GatewayContext } from '../schema/context.js';
 import { hideFieldSuggestions } from '../security/field-suggestions.js';
 import type { GatewaySecurity } from '../security/gateway-security.js';
@@ -13,7 +14,7 @@ import type { GatewayOptions } from './gateway-options.js';
 import { EXAMPLE_MUTATION, PLACEHOLDER_VARIABLES } from './graphiql-example.js';
 import type { GraphQLRoute } from './graphql-path.js';
 import type { ResultStep } from './pipeline-steps.js';
-import { clientGoneCheck, createRefreshContextFactory, requestIdFor } from './refresh-context.js';
+import { clientGoneCheck, requestIdFor } from './refresh-caller.js';
 
 /** The steps over every result on its way to a client, in order, for both transports. */
 export function resultStepsOf(options: GatewayOptions, security: GatewaySecurity): ResultStep[] {

@@ -34,7 +34,7 @@ import {
   useParamSteps,
   useResultSteps,
 } from './pipeline-steps.js';
-import { requestIdFor } from './refresh-context.js';
+import { requestIdFor } from './refresh-caller.js';
 import { createRequestChecks, useRequestChecks } from './request-checks.js';
 import { createResponseHeaders, useResponseHeaders } from './response-headers.js';
 import { useValidationCache } from './validation-cache.js';

@@ -8,15 +8,16 @@
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { CircleClient } from '../circle/client.js';
-import type { MintedTokenCache } from '../circle/user-token-cache.js';
 import { VERSION } from '../config/version.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { createRefreshContextFactory } from '../refresh/refresh-context.js';
+import type { MintedTokenCache } from '../refresh/user-token-cache.js';
 import { type GatewayContext, REFRESH_CONTEXT } from '../schema/context.js';
 import { createGatewaySecurity, type SecurityOptions } from '../security/gateway-security.js';
 import { withoutEchoedInput } from '../security/input-echo.js';
 import type { AuthorizeUserId } from '../security/user-id-authorization.js';
 import type { SharedState } from '../shared-state/create-shared-state.js';
-import { clientGoneCheck, createRefreshContextFactory, requestIdFor } from './refresh-context.js';
+import { clientGoneCheck, requestIdFor } from './refresh-caller.js';
 import { acceptCheck, useRequestChecks } from './request-checks.js';
 
 export interface RefreshUserTokenPluginOptions {

@@ -1,25 +1,38 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CircleClient, createCircleClient, observeCircleClient } from '../circle/client.js';
-import { logCircleClient } from '../circle/log-subscriber.js';
-import {
-  circleClientOptionsFromConfig,
-  userTokenCacheOptionsFromConfig,
-} from '../circle/settings.js';
-import { UserTokenCache } from '../circle/user-token-cache.js';
-import type { Config } from '../config/config.js';
-import { resolveToggle } from '../config/setting.js';
+import { type CircleConfig, circleClientOptionsFromConfig } from '../circle/settings.js';
+import { resolveToggle, type ValuesOf } from '../config/setting.js';
+import { logCircleClient } from '../observability/circle-log-subscriber.js';
 import { createLogger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { startMetricsServer } from '../observability/metrics-server.js';
-import { resolveMetricsPort } from '../observability/settings.js';
-import { securityOptionsFromConfig } from '../security/from-config.js';
+import { type OBSERVABILITY_SETTINGS, resolveMetricsPort } from '../observability/settings.js';
+import { type RefreshConfig, userTokenCacheOptionsFromConfig } from '../refresh/settings.js';
+import { UserTokenCache } from '../refresh/user-token-cache.js';
+import { type SecurityConfig, securityOptionsFromConfig } from '../security/from-config.js';
 import { capturePeerAddresses } from '../security/peer-address.js';
 import type { RateLimitStore } from '../security/rate-limit.js';
+import type { SHARED_STATE_SETTINGS } from '../shared-state/settings.js';
 import { type RunningSimulator, startCircleSimulator } from '../simulator/index.js';
 import { createConnectionControls, serverOptions } from './connection-controls.js';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
-import { connectionLimitsFromConfig } from './settings.js';
+import { connectionLimitsFromConfig, type SERVER_SETTINGS } from './settings.js';
+
+/**
+ * What the server reads: every area's settings, the key and the mode. The composition root's
+ * `Config` (src/settings.ts, which gathers the same tables) is exactly this.
+ */
+export type GatewayServerConfig = ValuesOf<typeof SERVER_SETTINGS> &
+  CircleConfig &
+  RefreshConfig &
+  SecurityConfig &
+  ValuesOf<typeof OBSERVABILITY_SETTINGS> &
+  ValuesOf<typeof SHARED_STATE_SETTINGS> & {
+    /** Undefined: run against the embedded simulator. */
+    circleApiKey: string | undefined;
+    production: boolean;
+  };
 
 /** The API key the gateway uses with its embedded simulator: well-formed, and good for nothing else. */
 export const SIMULATOR_API_KEY = 'TEST_API_KEY:simulator:not-a-real-secret';
@@ -66,7 +79,7 @@ export type GatewayServerOptions = Omit<
  * client, the gateway, the HTTP server.
  */
 export async function startGatewayServer(
-  config: Config,
+  config: GatewayServerConfig,
   options: GatewayServerOptions = {},
 ): Promise<RunningGateway> {
   const { rateLimitStore, ...hooks } = options;

@@ -4,8 +4,8 @@
  */
 
 import { boolean, integer, setting, text, toggle, type ValuesOf } from '../config/setting.js';
+import { DEFAULT_MUTATION_DEADLINE_MS } from '../refresh/refresh-context.js';
 import { DEFAULT_SIMULATOR_SETTINGS } from '../simulator/settings.js';
-import { DEFAULT_MUTATION_DEADLINE_MS } from './refresh-context.js';
 
 export const SERVER_SETTINGS = [
   setting({

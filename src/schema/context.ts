@@ -1,5 +1,5 @@
-import type { RefreshInput, RefreshOutcome } from '../circle/user-token-service.js';
 import type { Logger } from '../observability/logger.js';
+import type { RefreshInput, RefreshOutcome } from '../refresh/user-token-service.js';
 
 /** What resolvers see: one object per request, built by the gateway. */
 export interface GatewayContext {

@@ -12,6 +12,7 @@ import {
   isRetryableCode,
 } from '../errors/gateway-codes.js';
 import { withoutStackTrace } from '../errors/stack-traces.js';
+import { isClientGoneError } from '../refresh/client-gone.js';
 import type { ErrorLocation } from './input-rules.js';
 
 export { GATEWAY_ERROR_CODES, type GatewayErrorCode, isRetryableCode };
@@ -126,6 +127,7 @@ const UNANSWERED: Record<Exclude<CircleErrorCode, 'CIRCLE_HTTP_ERROR'>, Classifi
  * client error or an already-typed GraphQLError goes through unchanged, and Yoga masks it.
  */
 export function toGraphQLError(error: unknown, at?: ErrorLocation): unknown {
+  if (isClientGoneError(error)) return clientGone(error, at);
   if (!isCircleError(error)) return error;
   const { code, message, extra }: Classified =
     error.code === 'CIRCLE_HTTP_ERROR' ? classifyHttp(error) : UNANSWERED[error.code];
@@ -143,6 +145,25 @@ export function toGraphQLError(error: unknown, at?: ErrorLocation): unknown {
             : {}),
           ...(upstream ? { upstream } : {}),
           ...extra,
+        },
+      }),
+  );
+}
+
+/**
+ * The client left before Circle was called: refused as the gateway's own refusals are
+ * (src/security/refusal.ts), with a status of its own. Nobody reads it; the log line does.
+ */
+function clientGone(error: Error, at: ErrorLocation | undefined): GraphQLError {
+  return withoutStackTrace(
+    () =>
+      new GraphQLError(error.message, {
+        ...at,
+        extensions: {
+          code: 'BAD_USER_INPUT',
+          retryable: false,
+          reason: 'CLIENT_GONE',
+          http: { status: 400, spec: false, headers: {} },
         },
       }),
   );

@@ -1,7 +1,7 @@
 import { type ASTNode, GraphQLError } from 'graphql';
 import { isWellFormedJwt } from '../circle/jwt.js';
-import type { RefreshInput } from '../circle/user-token-service.js';
 import { withoutStackTrace } from '../errors/stack-traces.js';
+import type { RefreshInput } from '../refresh/user-token-service.js';
 
 /**
  * Bounds on what a caller may send, checked before any upstream call. Circle requires user ids of

@@ -1,5 +1,5 @@
 /// <reference types="@pothos/core" preserve="true" />
-import type { RefreshOutcome } from '../circle/user-token-service.js';
+import type { RefreshOutcome } from '../refresh/user-token-service.js';
 import type { GatewayBuilder } from './builder.js';
 import type { GatewayScalars } from './scalars.js';
 

@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
-import type { RefreshInput } from '../circle/user-token-service.js';
 import type { Logger } from '../observability/logger.js';
+import type { RefreshCaller } from '../refresh/refresh-context.js';
+import type { RefreshInput } from '../refresh/user-token-service.js';
 import { isCallerRefusal } from '../schema/errors.js';
 import { DEFAULT_MAX_BODY_BYTES, useStreamedBodyLimit } from './body-limit.js';
 import { createAddressMatcher, createNodeAddressResolver } from './client-address.js';
@@ -126,19 +127,6 @@ export interface GatewaySecurityDeps {
   authorizeUserId?: AuthorizeUserId;
   logger?: Logger;
   now?: () => number;
-}
-
-/** Who is asking for a refresh: what the checks before the upstream call need of the request. */
-export interface RefreshCaller {
-  /** The client's address (undefined in process; `unknown` when the peer cannot be read). */
-  address: string | undefined;
-  /** The request itself, for an `authorizeUserId` hook. */
-  request(): Request;
-  /**
-   * Whether the client has closed its connection: nothing it could receive any more.
-   * @default never (a caller that cannot tell)
-   */
-  gone?(): boolean;
 }
 
 /**

@@ -9,9 +9,9 @@
  */
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { MintedTokenCache, UserTokenCache } from '../circle/user-token-cache.js';
-import type { RefreshCoalescer } from '../circle/user-token-service.js';
 import type { Logger } from '../observability/logger.js';
+import type { MintedTokenCache, UserTokenCache } from '../refresh/user-token-cache.js';
+import type { RefreshCoalescer } from '../refresh/user-token-service.js';
 import type { RateLimitStore } from '../security/rate-limit.js';
 import { createRedisHealth, type RedisStatus } from './redis-health.js';
 import { createRedisRateLimitStore } from './redis-rate-limit-store.js';

@@ -21,7 +21,7 @@ import {
   coalescingKey,
   type RefreshCoalescer,
   type RefreshResult,
-} from '../circle/user-token-service.js';
+} from '../refresh/user-token-service.js';
 import { describeFailure, type FailureRecord, rebuildFailure } from './failure-record.js';
 import type { RedisHealth } from './redis-health.js';
 import { open, type SecretBox, seal } from './secret-box.js';

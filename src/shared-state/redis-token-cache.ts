@@ -9,7 +9,7 @@
  * cache answers.
  */
 import type { Redis } from 'ioredis';
-import type { MintedToken, MintedTokenCache, UserTokenCache } from '../circle/user-token-cache.js';
+import type { MintedToken, MintedTokenCache, UserTokenCache } from '../refresh/user-token-cache.js';
 import { type RedisHealth, withRedis } from './redis-health.js';
 import { open, type SecretBox, seal } from './secret-box.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, readConfig } from '../../src/config/config.js';
+import { ConfigError, readConfig } from '../../src/settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'key-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, readConfig } from '../../src/config/config.js';
+import { ConfigError, readConfig } from '../../src/settings.js';
 
 const KEY = 'LIVE_API_KEY:cfg-key-id:cfg-key-secret';
 

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { describe, expect, it, vi } from 'vitest';
 import * as first from '../../src/circle/errors.js';
 import { isGatewayError } from '../../src/client/gateway-error.js';
-import { isConfigError } from '../../src/config/config.js';
+import { isConfigError } from '../../src/config/read-settings.js';
 import { ERROR_BRAND, errorCodeOf, isBrandedError } from '../../src/errors/brand.js';
 import { isCallerRefusal, toGraphQLError } from '../../src/schema/errors.js';
 import { isRefusal } from '../../src/security/refusal.js';
@@ -14,7 +14,7 @@ async function secondCopy() {
   const [circle, refusal, config, client] = await Promise.all([
     import('../../src/circle/errors.js'),
     import('../../src/security/refusal.js'),
-    import('../../src/config/config.js'),
+    import('../../src/config/read-settings.js'),
     import('../../src/client/gateway-error.js'),
   ]);
   return { circle, refusal, config, client };

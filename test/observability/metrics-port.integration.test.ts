@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../src/config/config.js';
+import { readConfig } from '../../src/settings.js';
 import { post, productionGateways } from '../support/loopback-gateway.js';
 
 const KEY = 'TEST_API_KEY:metrics-port:metrics-port-secret';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, readConfig, SETTINGS } from '../../src/config/config.js';
 import { resolveToggle, securityOptionsFromConfig } from '../../src/security/from-config.js';
+import { ConfigError, readConfig, SETTINGS } from '../../src/settings.js';
 
 describe('the security settings', () => {
   it('default to the documented values', () => {

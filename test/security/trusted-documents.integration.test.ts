@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { getIntrospectionQuery, print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, readConfig } from '../../src/config/config.js';
 import { GatewayInfoDocument, RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from '../../src/security/trusted-documents.js';
+import { ConfigError, readConfig } from '../../src/settings.js';
 import {
   newSession,
   post,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../src/config/config.js';
 import { securityOptionsFromConfig } from '../../src/security/from-config.js';
+import { readConfig } from '../../src/settings.js';
 import { createApiGateway, REFRESH_MUTATION } from '../support/api-gateway.js';
 import {
   post,

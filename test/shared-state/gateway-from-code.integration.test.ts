@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserTokenCache } from '../../src/circle/user-token-cache.js';
 import { createSharedState, type SharedState } from '../../src/public-api.js';
+import { UserTokenCache } from '../../src/refresh/user-token-cache.js';
 import {
   API_KEY,
   createApiGateway,

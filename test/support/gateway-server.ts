@@ -1,8 +1,8 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type ExecutionResult, print } from 'graphql';
-import { readConfig } from '../../src/config/config.js';
 import { startGatewayServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { readConfig } from '../../src/settings.js';
 
 /**
  * Starts the whole product in this process, listening for real on loopback, with its log lines

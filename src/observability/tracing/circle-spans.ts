@@ -18,7 +18,6 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import type { GraphQLError } from 'graphql';
 import {
   CIRCLE_CHANNELS,
   type CircleAttemptMessage,
@@ -26,21 +25,18 @@ import {
   type RefreshMessage,
 } from '../../circle/diagnostics.js';
 import type { CircleClientError } from '../../circle/errors.js';
-import { toGraphQLError } from '../../schema/errors.js';
+import type { ContractCodes } from './contract-codes.js';
 
-/** The code a client would see for this failure: the one mapping, src/schema/errors.ts. */
-const contractCodeOf = (error: CircleClientError): string =>
-  String((toGraphQLError(error) as GraphQLError).extensions.code);
-
-function recordError(span: Span, error: CircleClientError): void {
-  const code = contractCodeOf(error);
+function recordError(span: Span, error: CircleClientError, contract: ContractCodes): void {
+  // The code a client would see for this failure: the one mapping, given by the caller.
+  const code = contract.codeOf(error);
   span.setAttribute('error.type', code);
   span.setAttribute('circle.client_error', error.code);
   span.setStatus({ code: SpanStatusCode.ERROR, message: code });
 }
 
 /** Subscribes; returns the unsubscribe. */
-export function traceCircleCalls(tracer: Tracer): () => void {
+export function traceCircleCalls(tracer: Tracer, contract: ContractCodes): () => void {
   const calls = new WeakMap<CircleCallMessage, Span>();
   // A client has one origin and two paths: parsed once, not per attempt.
   const servers = new Map<string, { address: string; port: number }>();
@@ -85,7 +81,7 @@ export function traceCircleCalls(tracer: Tracer): () => void {
         'circle.circuit.state': m.circuitAtEnd,
       });
     }
-    if (m.error) recordError(span, m.error);
+    if (m.error) recordError(span, m.error, contract);
     span.end();
   };
 
@@ -131,7 +127,7 @@ export function traceCircleCalls(tracer: Tracer): () => void {
       attributes['circle.retry.delay_ms'] = Math.round(m.retryDelayMs);
     }
     span.setAttributes(attributes);
-    if (m.error) recordError(span, m.error);
+    if (m.error) recordError(span, m.error, contract);
     span.end();
   };
 

@@ -13,6 +13,7 @@
  */
 import { VERSION } from '../../config/version.js';
 import { brandErrorClass } from '../../errors/brand.js';
+import type { ContractCodes } from './contract-codes.js';
 import type { Tracing, TracingOptions } from './tracing.js';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
@@ -61,12 +62,16 @@ export function tracingSettings(
 }
 
 /**
- * Starts tracing from `process.env` when it asks for it: registers a Node tracer provider (async
+ * Starts tracing when the environment asks for it (`env` is the composition root's
+ * `process.env`: src/tracing.ts's `startTracing()`): registers a Node tracer provider (async
  * context, W3C trace context) with a batch span processor and the OTLP/HTTP exporter. Resolves
  * to undefined when tracing is off. `shutdown()` exports what is pending and stops.
  */
-export async function startTracing(): Promise<Tracing | undefined> {
-  const settings = tracingSettings(process.env);
+export async function startTracingFrom(
+  env: Record<string, string | undefined>,
+  contract: ContractCodes,
+): Promise<Tracing | undefined> {
+  const settings = tracingSettings(env);
   if (!settings) return undefined;
   const [{ createTracing }, node, base, core, resources, exporter] = await Promise.all([
     import('./tracing.js'),
@@ -95,14 +100,20 @@ export async function startTracing(): Promise<Tracing | undefined> {
   // W3C trace context only: the default's baggage would forward whatever a caller put in its
   // `baggage` header on to Circle.
   provider.register({ propagator: new core.W3CTraceContextPropagator() });
-  return createTracing({ tracerProvider: provider, onShutdown: () => provider.shutdown() });
+  return createTracing(
+    { tracerProvider: provider, onShutdown: () => provider.shutdown() },
+    contract,
+  );
 }
 
 /**
  * Tracing through a tracer provider of your own (`createTracing`, src/observability/tracing/tracing.ts), loaded
  * on demand so that importing the package loads nothing of OpenTelemetry.
  */
-export async function loadTracing(options: TracingOptions = {}): Promise<Tracing> {
+export async function loadTracingWith(
+  options: TracingOptions,
+  contract: ContractCodes,
+): Promise<Tracing> {
   const { createTracing } = await import('./tracing.js');
-  return createTracing(options);
+  return createTracing(options, contract);
 }

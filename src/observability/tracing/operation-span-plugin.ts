@@ -11,17 +11,15 @@
 import { context, propagation, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { GATEWAY_ERROR_CODES } from '../../schema/errors.js';
-
-const CONTRACT_CODES: ReadonlySet<string> = new Set(GATEWAY_ERROR_CODES);
+import type { ContractCodes } from './contract-codes.js';
 
 /** Longest operation name recorded; a name is the client's text, bounded like any other. */
 const MAX_NAME_LENGTH = 100;
 
 /** The contract code a client sees for this error (the rules of useErrorCodes and masking). */
-function codeOf(error: GraphQLError): string {
+function codeOf(error: GraphQLError, contractCodes: ReadonlySet<string>): string {
   const code = error.extensions?.code;
-  if (typeof code === 'string' && CONTRACT_CODES.has(code)) return code;
+  if (typeof code === 'string' && contractCodes.has(code)) return code;
   // A resolver threw something that is not a GraphQLError: Yoga masks it as an internal error.
   if (error.originalError && !(error.originalError instanceof GraphQLError)) {
     return 'INTERNAL_SERVER_ERROR';
@@ -41,7 +39,8 @@ const fetchHeaders = {
   get: (carrier: Headers, key: string) => carrier.get(key) ?? undefined,
 };
 
-export function useOperationSpan(tracer: Tracer): Plugin {
+export function useOperationSpan(tracer: Tracer, contract: ContractCodes): Plugin {
+  const contractCodes: ReadonlySet<string> = new Set(contract.codes);
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
       const operation = getOperationAST(args.document, args.operationName);
@@ -80,7 +79,7 @@ export function useOperationSpan(tracer: Tracer): Plugin {
             return;
           }
           const errors = (result as ExecutionResult).errors ?? [];
-          const code = errors.length > 0 ? codeOf(errors[0]!) : 'OK';
+          const code = errors.length > 0 ? codeOf(errors[0]!, contractCodes) : 'OK';
           span.setAttribute('gateway.outcome', code);
           if (errors.length > 0) {
             span.setAttribute('error.type', code);

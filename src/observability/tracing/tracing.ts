@@ -9,6 +9,7 @@ import { isSpanContextValid, type Tracer, type TracerProvider, trace } from '@op
 import type { Plugin } from 'graphql-yoga';
 import { VERSION } from '../../config/version.js';
 import { traceCircleCalls } from './circle-spans.js';
+import type { ContractCodes } from './contract-codes.js';
 import { traceHttpRequests } from './http-server-span.js';
 import { useOperationSpan } from './operation-span-plugin.js';
 
@@ -42,17 +43,18 @@ export interface Tracing {
 
 /**
  * Subscribes to the Circle client's events at once (process-wide: every client in the process is
- * traced through this provider); `shutdown()` undoes it.
+ * traced through this provider); `shutdown()` undoes it. Errors are recorded by the contract's
+ * codes, which the composition root gives (src/tracing.ts).
  */
-export function createTracing(options: TracingOptions = {}): Tracing {
+export function createTracing(options: TracingOptions, contract: ContractCodes): Tracing {
   const provider = options.tracerProvider ?? trace.getTracerProvider();
   const tracer = provider.getTracer(TRACER_NAME, VERSION);
-  const unsubscribe = traceCircleCalls(tracer);
+  const unsubscribe = traceCircleCalls(tracer, contract);
   let stopped: Promise<void> | undefined;
   return {
     tracer,
     traceRequests: (handler, { routes }) => traceHttpRequests(handler, { tracer, routes }),
-    plugin: useOperationSpan(tracer),
+    plugin: useOperationSpan(tracer, contract),
     logFields() {
       const span = trace.getActiveSpan();
       if (!span) return undefined;

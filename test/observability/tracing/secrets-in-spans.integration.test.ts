@@ -1,9 +1,9 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readConfig } from '../../../src/config/config.js';
 import { type RunningGateway, startGatewayServer } from '../../../src/http/server.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { GATEWAY_ERROR_CODES } from '../../../src/schema/errors.js';
+import { readConfig } from '../../../src/settings.js';
 import type { SimulatorFault } from '../../../src/simulator/index.js';
 import { type RunningSimulator, startCircleSimulator } from '../../../src/simulator/index.js';
 import { callerTraceparent, REFRESH, registerInMemoryTracing } from './support.js';

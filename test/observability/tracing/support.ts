@@ -21,6 +21,7 @@ import { SIMULATOR_API_KEY } from '../../../src/http/server.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createTracing, type Tracing } from '../../../src/observability/tracing/tracing.js';
 import { startCircleSimulator } from '../../../src/simulator/index.js';
+import { TRACING_CONTRACT } from '../../../src/tracing.js';
 
 export const REFRESH = print(RefreshUserTokenDocument);
 
@@ -29,7 +30,7 @@ export function registerInMemoryTracing() {
   const exporter = new InMemorySpanExporter();
   const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   provider.register({ propagator: new W3CTraceContextPropagator() });
-  const tracing = createTracing({ tracerProvider: provider });
+  const tracing = createTracing({ tracerProvider: provider }, TRACING_CONTRACT);
   return { exporter, provider, tracing };
 }
 

@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
 import { v4 as uuidv4 } from 'uuid';
-import type { CallOptions, CircleClient } from './client.js';
-import { CIRCLE_CHANNELS, type RefreshMessage } from './diagnostics.js';
-import { isCircleClientError, isCircleError } from './errors.js';
-import { readJwtExpiry } from './jwt.js';
+import type { CallOptions, CircleClient } from '../circle/client.js';
+import { CIRCLE_CHANNELS, type RefreshMessage } from '../circle/diagnostics.js';
+import { isCircleClientError, isCircleError } from '../circle/errors.js';
+import { readJwtExpiry } from '../circle/jwt.js';
 import type { MintedTokenCache } from './user-token-cache.js';
 
 /** Exactly one of the two, as the GraphQL `@oneOf` input guarantees. */

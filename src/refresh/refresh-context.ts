@@ -4,18 +4,44 @@
  * before the upstream call (device rate limit, userId policy) run inside it, so no server can
  * skip them.
  */
-import { validate as isUuid, v4 as uuidv4 } from 'uuid';
 import type { CircleClient } from '../circle/client.js';
-import { type MintedTokenCache, UserTokenCache } from '../circle/user-token-cache.js';
+import { withoutStackTrace } from '../errors/stack-traces.js';
+import type { Logger } from '../observability/logger.js';
+import { ClientGoneError, isClientGoneError } from './client-gone.js';
+import { type MintedTokenCache, UserTokenCache } from './user-token-cache.js';
 import {
   createUserTokenService,
   type RefreshCoalescer,
   type RefreshInput,
-} from '../circle/user-token-service.js';
-import type { Logger } from '../observability/logger.js';
-import type { GatewayContext } from '../schema/context.js';
-import type { RefreshCaller } from '../security/gateway-security.js';
-import { GatewayRefusal, isRefusal } from '../security/refusal.js';
+  type RefreshOutcome,
+} from './user-token-service.js';
+
+/**
+ * Who asks for a refresh, as the checks before it (src/security/, given as `beforeRefresh`) read
+ * it: declared here so this folder needs nothing from theirs.
+ */
+export interface RefreshCaller {
+  /** The client's address (undefined in process; `unknown` when the peer cannot be read). */
+  address: string | undefined;
+  /** The request itself, for an `authorizeUserId` hook. */
+  request(): Request;
+  /**
+   * Whether the client has closed its connection: nothing it could receive any more.
+   * @default never (a caller that cannot tell)
+   */
+  gone?(): boolean;
+}
+
+/**
+ * The per-request context this factory builds; the schema's `GatewayContext`
+ * (src/schema/context.ts) is what its resolver needs, and this satisfies it.
+ */
+export interface RefreshContext {
+  requestId: string;
+  refreshUserToken(input: RefreshInput): Promise<RefreshOutcome>;
+  gatewayInfo: { version: string; simulated: boolean };
+  log: Logger;
+}
 
 export interface RefreshContextOptions {
   client: CircleClient;
@@ -57,34 +83,10 @@ export interface RefreshContextOptions {
 /** The default deadline of one mutation's upstream work (MUTATION_DEADLINE_MS's too). */
 export const DEFAULT_MUTATION_DEADLINE_MS = 10_000;
 
-/**
- * How a request tells whether its client has closed the connection: the node:http response when
- * there is one (both of the gateway's transports, and a host's Yoga on node:http), else the Fetch
- * request's signal. The fast path's lazy Request is never read here: it always has a response.
- */
-export function clientGoneCheck(initial: { res?: unknown; request?: Request }): () => boolean {
-  const res = initial.res as { destroyed?: unknown; writableEnded?: boolean } | undefined;
-  if (res && typeof res.destroyed === 'boolean') {
-    return () => res.destroyed === true && res.writableEnded !== true;
-  }
-  return () => initial.request?.signal?.aborted === true;
-}
-
-const clientGone = () =>
-  new GatewayRefusal(
-    'The client closed the connection before the gateway called Circle: the refresh token was not used.',
-    { code: 'BAD_USER_INPUT', reason: 'CLIENT_GONE', status: 400 },
-  );
-const isClientGone = (error: unknown): boolean => isRefusal(error, 'CLIENT_GONE');
-
-/** One id per HTTP request: the caller's X-Request-Id when it is a UUID, else a new one. */
-export const requestIdFor = (given: string | null | undefined): string =>
-  given && isUuid(given) ? given : uuidv4();
-
 /** Builds the factory of per-request contexts; options are checked here, once. */
 export function createRefreshContextFactory(
   options: RefreshContextOptions,
-): (requestId: string, caller: RefreshCaller) => GatewayContext {
+): (requestId: string, caller: RefreshCaller) => RefreshContext {
   const now = options.now ?? Date.now;
   const { logger, gatewayInfo, beforeRefresh, afterRefreshFailed } = options;
   const mutationDeadlineMs = options.mutationDeadlineMs ?? DEFAULT_MUTATION_DEADLINE_MS;
@@ -122,7 +124,8 @@ export function createRefreshContextFactory(
           if (check) await check;
           // A client that left while the checks ran (they may wait on Redis) cannot receive new
           // tokens: calling Circle now would spend its refresh token for nothing.
-          if (caller.gone?.()) throw clientGone();
+          // An answer to nobody, not a bug: made without a stack trace.
+          if (caller.gone?.()) throw withoutStackTrace(() => new ClientGoneError());
           const outcome = await scope.refresh(input);
           log.info('refreshUserToken', {
             path,
@@ -136,7 +139,7 @@ export function createRefreshContextFactory(
           afterRefreshFailed(caller, error);
           log.warn('refreshUserToken', {
             path,
-            outcome: isClientGone(error)
+            outcome: isClientGoneError(error)
               ? 'CLIENT_GONE'
               : ((error as { code?: string }).code ?? 'UNEXPECTED'),
             durationMs: Math.round(performance.now() - started),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UserTokenCache } from '../../src/circle/user-token-cache.js';
+import { UserTokenCache } from '../../src/refresh/user-token-cache.js';
 
 const MINUTE = 60_000;
 

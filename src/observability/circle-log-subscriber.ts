@@ -1,9 +1,11 @@
 /**
  * The Circle client's events as log lines: each attempt (debug when it succeeds, warn when it
  * fails) and each change of the circuit (warn). Fields are the events' allow-listed ones only.
+ * Here rather than in circle/: the client publishes, whoever cares subscribes, and the client
+ * needs nothing of the logger.
  */
-import type { Logger } from '../observability/logger.js';
-import { observeCircleClient } from './client-events.js';
+import { observeCircleClient } from '../circle/client-events.js';
+import type { Logger } from './logger.js';
 
 /** Logs one client's attempts and circuit changes; returns the unsubscribe. */
 export function logCircleClient(client: object, logger: Logger): () => void {

@@ -9,7 +9,13 @@
  */
 import { LRUCache } from 'lru-cache';
 
-import { USER_TOKEN_CACHE_DEFAULTS } from './defaults.js';
+/** The cache's defaults, written once: USER_TOKEN_CACHE_* (./settings.ts) show the same values. */
+export const USER_TOKEN_CACHE_DEFAULTS = {
+  maxEntries: 10_000,
+  /** 50 minutes: Circle's tokens live 60. */
+  ttlMs: 50 * 60_000,
+  expiryMarginMs: 60_000,
+} as const;
 
 export interface UserTokenCacheOptions {
   /**
