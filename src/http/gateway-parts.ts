@@ -47,7 +47,7 @@ export function requestIds(): (request: Request) => string {
   };
 }
 
-/** What resolvers see, for both transports: one factory (src/http/refresh-context.ts). */
+/** What resolvers see, for both transports: one factory (src/refresh/refresh-context.ts). */
 export function contextFactory(
   options: GatewayOptions,
   security: GatewaySecurity,

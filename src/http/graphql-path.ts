@@ -1,11 +1,9 @@
-import type { Plugin } from 'graphql-yoga';
-
 /**
  * Where GraphQL is served, decided once. Yoga itself answers GraphQL on any URL that ends in the
  * endpoint (`/graphql/`, `//graphql`, `/x/graphql`), while every control compares the path to the
  * endpoint: a request on such a path would pass the controls and still run. So exactly one path
- * answers GraphQL, and `useOneGraphQLPath` answers 404 to every path that is neither the endpoint
- * nor one of the gateway's own routes, before any other plugin sees it.
+ * answers GraphQL, and the first request check (src/http/request-checks.ts) answers 404 to every
+ * path that is neither the endpoint nor one of the gateway's own routes.
  */
 export interface GraphQLRoute {
   /** The one path GraphQL is served at, e.g. `/graphql`. */
@@ -27,26 +25,6 @@ export function createGraphQLRoute(endpoint: string): GraphQLRoute {
       if (target === undefined || !target.startsWith(endpoint)) return false;
       const rest = target.length === endpoint.length ? '' : target[endpoint.length];
       return rest === '' || rest === '?' || rest === '#';
-    },
-  };
-}
-
-/**
- * 404 for any path Yoga would otherwise treat as GraphQL: every path but the endpoint, the
- * routes named in `otherRoutes` (health, readiness, metrics) and those under `otherPrefixes`
- * (GraphiQL's hashed assets). List it before every other plugin.
- */
-export function useOneGraphQLPath(
-  route: GraphQLRoute,
-  otherRoutes: readonly string[],
-  otherPrefixes: readonly string[] = [],
-): Plugin {
-  const known = new Set([route.endpoint, ...otherRoutes]);
-  return {
-    onRequest({ url, endResponse, fetchAPI }) {
-      if (known.has(url.pathname)) return;
-      if (otherPrefixes.some((prefix) => url.pathname.startsWith(prefix))) return;
-      endResponse(new fetchAPI.Response(null, { status: 404, statusText: 'Not Found' }));
     },
   };
 }
