@@ -47,14 +47,19 @@ export function requestIds(): (request: Request) => string {
   };
 }
 
-/** What resolvers see, for both transports: one factory (src/refresh/refresh-context.ts). */
-export function contextFactory(
-  options: GatewayOptions,
-  security: GatewaySecurity,
+/**
+ * The refresh contexts of a gateway or a host's Yoga: the use case with the security checks
+ * injected, and the shared state when there is one.
+ */
+export function refreshContexts(
+  options: Pick<
+    GatewayOptions,
+    'client' | 'sharedState' | 'userTokenCache' | 'mutationDeadlineMs' | 'onCoalesced' | 'now'
+  > & { simulated?: boolean },
+  security: Pick<GatewaySecurity, 'beforeRefresh' | 'afterRefreshFailed'>,
   logger: Logger,
-  requestIdOf: (request: Request) => string,
 ) {
-  const createContext = createRefreshContextFactory({
+  return createRefreshContextFactory({
     client: options.client,
     logger,
     beforeRefresh: security.beforeRefresh,
@@ -63,15 +68,32 @@ export function contextFactory(
     coalescer: options.sharedState?.coalescer,
     mutationDeadlineMs: options.mutationDeadlineMs,
     gatewayInfo: { version: VERSION, simulated: options.simulated ?? false },
-    onCoalesced:
-      options.metrics || options.onCoalesced
-        ? () => {
-            options.metrics?.countCoalesced();
-            options.onCoalesced?.();
-          }
-        : undefined,
+    onCoalesced: options.onCoalesced,
     now: options.now,
   });
+}
+
+/** What resolvers see, for both transports: one factory (src/refresh/refresh-context.ts). */
+export function contextFactory(
+  options: GatewayOptions,
+  security: GatewaySecurity,
+  logger: Logger,
+  requestIdOf: (request: Request) => string,
+) {
+  const createContext = refreshContexts(
+    {
+      ...options,
+      onCoalesced:
+        options.metrics || options.onCoalesced
+          ? () => {
+              options.metrics?.countCoalesced();
+              options.onCoalesced?.();
+            }
+          : undefined,
+    },
+    security,
+    logger,
+  );
   return (initial: object): GatewayContext => {
     const given = initial as { request: Request; [REQUEST_ID]?: string };
     return createContext(given[REQUEST_ID] ?? requestIdOf(given.request), {

@@ -8,15 +8,14 @@
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { CircleClient } from '../circle/client.js';
-import { VERSION } from '../config/version.js';
 import { createLogger, type Logger } from '../observability/logger.js';
-import { createRefreshContextFactory } from '../refresh/refresh-context.js';
 import type { MintedTokenCache } from '../refresh/user-token-cache.js';
 import { type GatewayContext, REFRESH_CONTEXT } from '../schema/context.js';
 import { createGatewaySecurity, type SecurityOptions } from '../security/gateway-security.js';
 import { withoutEchoedInput } from '../security/input-echo.js';
 import type { AuthorizeUserId } from '../security/user-id-authorization.js';
 import type { SharedState } from '../shared-state/create-shared-state.js';
+import { refreshContexts } from './gateway-parts.js';
 import { clientGoneCheck, requestIdFor } from './refresh-caller.js';
 import { acceptCheck, useRequestChecks } from './request-checks.js';
 
@@ -83,18 +82,7 @@ export function useRefreshUserToken(
       now: options.now,
     },
   );
-  const createContext = createRefreshContextFactory({
-    client: options.client,
-    logger,
-    beforeRefresh: security.beforeRefresh,
-    afterRefreshFailed: security.afterRefreshFailed,
-    userTokenCache: options.sharedState?.userTokenCache ?? options.userTokenCache,
-    coalescer: options.sharedState?.coalescer,
-    mutationDeadlineMs: options.mutationDeadlineMs,
-    gatewayInfo: { version: VERSION, simulated: false },
-    onCoalesced: options.onCoalesced,
-    now: options.now,
-  });
+  const createContext = refreshContexts(options, security, logger);
   // The gateway's request checks that guard a refresh in any host: an answer the client cannot
   // receive must not spend its refresh token. The host's routes, body and CSRF controls are its
   // own.
