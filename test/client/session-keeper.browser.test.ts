@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { bundleClient } from '../../scripts/client-bundle.js';
 import { refreshUserToken } from '../../src/client/index.js';
-import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from '../support/chromium.js';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../support/chromium.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import { requires } from '../support/requires.js';
 
 /**
  * The session keeper as an app's tabs run it: the bundled client in Debian's Chromium, several
@@ -78,7 +79,7 @@ interface KeeperOptions {
   useWebLocks: boolean;
 }
 
-describe.skipIf(!hasChromium)('the session keeper in Chromium tabs', () => {
+requires('chromium').describe('the session keeper in Chromium tabs', () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   let site: Server;
   let siteUrl: string;

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
 import type { SimulatorSession } from '../../src/simulator/state.js';
 import { jwtWith } from '../support/api-gateway.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { requires } from '../support/requires.js';
 import {
   type Answer,
   type GatewayProcess,
@@ -108,7 +109,7 @@ async function burst(count: number, send: (gateway: GatewayProcess) => Promise<A
   return { answers, refills: Math.floor((Date.now() - started) / 1_000) };
 }
 
-describe('two gateway processes behind one Redis', () => {
+requires('redis-server').describe('two gateway processes behind one Redis', () => {
   it('hold one per-address limit between them, with 429 and Retry-After', async () => {
     const { answers, refills } = await burst(10, (gateway) =>
       post(gateway, { query: '{ __typename }' }, '203.0.113.10'),

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { UserTokenCache } from '../../src/circle/user-token-cache.js';
 import { createSharedState, type SharedState } from '../../src/public-api.js';
 import {
@@ -9,6 +9,7 @@ import {
   type RefreshPayload,
 } from '../support/api-gateway.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { requires } from '../support/requires.js';
 
 /** `createGateway({ sharedState })` as a host builds it from code: two gateways, one Redis. */
 let redis: TestRedis;
@@ -48,7 +49,7 @@ const input = (refreshToken: string, user: Record<string, string>) => ({
   input: { user, deviceId: 'device-from-code', refreshToken },
 });
 
-describe('createGateway({ sharedState }) built from code', () => {
+requires('redis-server').describe('createGateway({ sharedState }) built from code', () => {
   it('shares the minted token and the device limit between two gateways, and shows Redis on /ready', async () => {
     const [a, b] = [await gatewayOnRedis(), await gatewayOnRedis()];
     const minted = jwtWith({ sub: 'user-from-code', exp: exp() });
