@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   createApiGateway,
-  jwtWith,
   REFRESH_MUTATION,
   REFRESH_PATH,
   type RefreshPayload,
 } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
 
 const input = (refreshToken = 'refresh-token-0001', extra: Record<string, unknown> = {}) => ({
   input: {
-    user: { userToken: jwtWith({ sub: 'user-0001' }) },
+    user: { userToken: jwtLike({ sub: 'user-0001' }) },
     deviceId: 'device-0001',
     refreshToken,
     ...extra,

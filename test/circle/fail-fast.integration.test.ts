@@ -1,11 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatorFault } from '../../src/simulator/index.js';
 import { startTestGateway } from '../support/gateway-server.js';
-import {
-  answer as answerLike,
-  jwtLike,
-  startRecordingUpstream,
-} from '../support/recording-upstream.js';
+import { jwtLike } from '../support/jwt.js';
+import { answer as answerLike, startRecordingUpstream } from '../support/recording-upstream.js';
 import {
   API_KEY,
   byToken,

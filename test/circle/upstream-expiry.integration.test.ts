@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jwtLike } from '../support/jwt.js';
 import { post, REFRESH, startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
-import { answer, jwtLike, startRecordingUpstream } from '../support/recording-upstream.js';
+import { answer, startRecordingUpstream } from '../support/recording-upstream.js';
 
 type Upstream = Awaited<ReturnType<typeof startRecordingUpstream>>;
 

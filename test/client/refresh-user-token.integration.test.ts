@@ -8,6 +8,7 @@ import {
   refreshUserToken,
 } from '../../src/client/index.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import { jwtLike } from '../support/jwt.js';
 
 /** The client's typed call, over real HTTP to the gateway on its simulator. */
 describe('refreshUserToken from …/client', () => {
@@ -152,16 +153,13 @@ describe('refreshUserToken from …/client', () => {
 });
 
 describe('expiresAtOf', () => {
-  const jwt = (claims: object) =>
-    `x.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.y`;
-
   it('reads the exp claim of the user token', () => {
-    expect(expiresAtOf(jwt({ exp: 1_800_000_000 }))).toBe('2027-01-15T08:00:00.000Z');
+    expect(expiresAtOf(jwtLike({ exp: 1_800_000_000 }))).toBe('2027-01-15T08:00:00.000Z');
   });
 
   it('falls back to one hour from now for a token without a readable exp', () => {
     const now = Date.parse('2026-12-01T10:00:00Z');
     expect(expiresAtOf('opaque', now)).toBe('2026-12-01T11:00:00.000Z');
-    expect(expiresAtOf(jwt({ sub: 'u' }), now)).toBe('2026-12-01T11:00:00.000Z');
+    expect(expiresAtOf(jwtLike({ sub: 'u' }), now)).toBe('2026-12-01T11:00:00.000Z');
   });
 });

@@ -11,7 +11,8 @@ import { readConfig } from '../../src/config/config.js';
 import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { API_KEY, CONTRACT_CODES, MINT_PATH } from '../circle/support.js';
 import { startTestGateway } from '../support/gateway-server.js';
-import { answer, jwtLike, startRecordingUpstream } from '../support/recording-upstream.js';
+import { jwtLike } from '../support/jwt.js';
+import { answer, startRecordingUpstream } from '../support/recording-upstream.js';
 
 /** Fixed unless FUZZ_SEED says otherwise; fast-check prints seed and path on a failure. */
 export const FUZZ = {

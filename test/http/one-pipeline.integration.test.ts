@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayOptions } from '../../src/http/gateway.js';
 import { capturePeerAddresses } from '../../src/security/peer-address.js';
 import type { RateLimitStore } from '../../src/security/rate-limit.js';
-import { createApiGateway, jwtWith, REFRESH_MUTATION } from '../support/api-gateway.js';
+import { createApiGateway, REFRESH_MUTATION } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
 import { rawPost } from '../support/loopback-gateway.js';
 
 /**
@@ -43,7 +44,7 @@ async function listen(options: Partial<GatewayOptions>) {
 
 const session = () => ({
   input: {
-    user: { userToken: jwtWith({ exp: Math.floor(Date.now() / 1000) + 3600 }) },
+    user: { userToken: jwtLike({ exp: Math.floor(Date.now() / 1000) + 3600 }) },
     deviceId: `device-${randomUUID()}`,
     refreshToken: 'refresh-token',
     idempotencyKey: randomUUID(),

@@ -6,16 +6,16 @@ import {
   API_KEY,
   type ApiGateway,
   createApiGateway,
-  jwtWith,
   REFRESH_MUTATION,
   type UpstreamAnswer,
 } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
 
-const SENT_USER_TOKEN = jwtWith({ sub: 'sent-user-token-LOGCHECK' });
+const SENT_USER_TOKEN = jwtLike({ sub: 'sent-user-token-LOGCHECK' });
 const SENT_REFRESH_TOKEN = 'sent-refresh-token-LOGCHECK';
 const MINTED_TOKEN = 'minted-user-token-LOGCHECK';
 const MINTED_KEY = 'minted-encryption-key-LOGCHECK';
-const RECEIVED_TOKEN = jwtWith({ sub: 'received-user-token-LOGCHECK', exp: 1_893_456_000 });
+const RECEIVED_TOKEN = jwtLike({ sub: 'received-user-token-LOGCHECK', exp: 1_893_456_000 });
 const RECEIVED_REFRESH = 'received-refresh-token-LOGCHECK';
 const RECEIVED_KEY = 'received-encryption-key-LOGCHECK';
 const SECRETS = [

@@ -15,7 +15,7 @@ import {
   startCircleSimulator,
   useRefreshUserToken,
 } from '../../src/public-api.js';
-import { jwtWith } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
 
 /**
  * A platform team's own Yoga server with its own schema and its own context, adding
@@ -208,7 +208,7 @@ describe('refreshUserToken embedded in a host Yoga server', () => {
         query: REFRESH,
         variables: {
           input: {
-            user: { userToken: jwtWith({ exp: 4_000_000_000 }) },
+            user: { userToken: jwtLike({ exp: 4_000_000_000 }) },
             deviceId: 'd',
             refreshToken: 'r',
           },

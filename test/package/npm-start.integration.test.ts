@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { answer, jwtLike, startRecordingUpstream } from '../support/recording-upstream.js';
+import { jwtLike } from '../support/jwt.js';
+import { answer, startRecordingUpstream } from '../support/recording-upstream.js';
 
 /** `npm start` as an operator runs it: a separate process, configured by its environment. */
 const ROOT = new URL('../../', import.meta.url).pathname;

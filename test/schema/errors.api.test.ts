@@ -6,12 +6,12 @@ import {
   API_KEY,
   createApiGateway,
   type GraphQLErrorBody,
-  jwtWith,
   REFRESH_MUTATION,
   type UpstreamAnswer,
 } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
 
-const USER_TOKEN = jwtWith({ sub: 'user-token-SENT-0001' });
+const USER_TOKEN = jwtLike({ sub: 'user-token-SENT-0001' });
 const REFRESH_TOKEN = 'refresh-token-SENT-0001';
 const SECRETS = [API_KEY, 'gw-test-key-secret', USER_TOKEN, REFRESH_TOKEN];
 

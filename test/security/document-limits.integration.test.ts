@@ -1,7 +1,7 @@
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jwtLike } from '../support/jwt.js';
 import { post, REFRESH, startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
-import { jwtLike } from '../support/recording-upstream.js';
 
 /** Document limits, through the real HTTP gateway: each refused before execution with 400. */
 describe('document limits', () => {

@@ -1,7 +1,7 @@
 import { getIntrospectionQuery } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { jwtLike } from '../support/jwt.js';
 import { post, productionGateways, startTestGateway } from '../support/loopback-gateway.js';
-import { jwtLike } from '../support/recording-upstream.js';
 
 const KEY = 'TEST_API_KEY:prod-mode:prod-mode-secret';
 

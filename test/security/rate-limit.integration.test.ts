@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryRateLimitStore } from '../../src/security/rate-limit.js';
+import { jwtLike } from '../support/jwt.js';
 import { post, REFRESH, startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
-import { jwtLike } from '../support/recording-upstream.js';
 
 describe('the in-memory token bucket store', () => {
   it('allows the burst, then refuses with the wait until the next token, then refills', () => {

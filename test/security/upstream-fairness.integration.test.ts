@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isWellFormedJwt } from '../../src/circle/jwt.js';
 import { createMemoryRateLimitStore, createRateLimiter } from '../../src/security/rate-limit.js';
+import { jwtLike } from '../support/jwt.js';
 import {
   newSession,
   post,
@@ -8,7 +9,6 @@ import {
   startTestGateway,
   type TestGateway,
 } from '../support/loopback-gateway.js';
-import { jwtLike } from '../support/recording-upstream.js';
 
 const FLOODER = '203.0.113.66';
 const NEIGHBOUR = '198.51.100.9';

@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createApiGateway,
-  jwtWith,
-  REFRESH_MUTATION,
-  type RefreshPayload,
-} from '../support/api-gateway.js';
+import { createApiGateway, REFRESH_MUTATION, type RefreshPayload } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
 import {
   newSession,
   post,
@@ -66,7 +62,7 @@ describe('the authorizeUserId hook', () => {
     api.onRefresh(refreshed);
     expect((await api.graphql(REFRESH_MUTATION, byUserId('user-0001'))).status).toBe(403);
     const byToken = await api.graphql(REFRESH_MUTATION, {
-      input: { user: { userToken: jwtWith({ sub: 'u' }) }, deviceId: 'd', refreshToken: 'r' },
+      input: { user: { userToken: jwtLike({ sub: 'u' }) }, deviceId: 'd', refreshToken: 'r' },
     });
     expect(byToken.body.errors).toBeUndefined();
     expect(asked).toEqual(['user-0001']);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
 import type { SimulatorSession } from '../../src/simulator/state.js';
-import { jwtWith } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { requires } from '../support/requires.js';
 import {
@@ -136,7 +136,7 @@ requires('redis-server').describe('two gateway processes behind one Redis', () =
         // Different refresh tokens: identical refreshes would be merged into one call. A
         // JWT-shaped token (Circle refuses it): one that is not a JWT never reaches the limit.
         {
-          userToken: jwtWith({ sub: 'fleet', exp: 4_000_000_000 }),
+          userToken: jwtLike({ sub: 'fleet', exp: 4_000_000_000 }),
           deviceId: 'fleet-device-limited',
           refreshToken: `r-${++sent}`,
         },

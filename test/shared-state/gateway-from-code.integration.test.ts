@@ -4,10 +4,10 @@ import { createSharedState, type SharedState } from '../../src/public-api.js';
 import {
   API_KEY,
   createApiGateway,
-  jwtWith,
   REFRESH_MUTATION,
   type RefreshPayload,
 } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { requires } from '../support/requires.js';
 
@@ -52,9 +52,9 @@ const input = (refreshToken: string, user: Record<string, string>) => ({
 requires('redis-server').describe('createGateway({ sharedState }) built from code', () => {
   it('shares the minted token and the device limit between two gateways, and shows Redis on /ready', async () => {
     const [a, b] = [await gatewayOnRedis(), await gatewayOnRedis()];
-    const minted = jwtWith({ sub: 'user-from-code', exp: exp() });
+    const minted = jwtLike({ sub: 'user-from-code', exp: exp() });
     a.onMint({ status: 200, body: { data: { userToken: minted, encryptionKey: 'ek' } } });
-    const refreshed = { data: { userToken: jwtWith({ sub: 'user-from-code', exp: exp() }) } };
+    const refreshed = { data: { userToken: jwtLike({ sub: 'user-from-code', exp: exp() }) } };
     a.onRefresh({ status: 200, body: refreshed });
     b.onRefresh({ status: 200, body: refreshed });
 

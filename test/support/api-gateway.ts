@@ -32,12 +32,6 @@ export interface UpstreamAnswer {
   headers?: Record<string, string>;
 }
 
-/** A JWT-shaped token (header.payload.signature, base64url) with the given `exp` in seconds. */
-export function jwtWith(claims: Record<string, unknown>): string {
-  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}.c2lnbmF0dXJl`;
-}
-
 const lowerCaseHeaders = (headers: unknown): Record<string, string> => {
   const result: Record<string, string> = {};
   if (Array.isArray(headers)) {
