@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UserTokenCache } from '../../src/circle/user-token-cache.js';
-import {
-  createApiGateway,
-  MINT_PATH,
-  REFRESH_MUTATION,
-  REFRESH_PATH,
-  type RefreshPayload,
-} from '../support/api-gateway.js';
+import { createApiGateway, MINT_PATH, REFRESH_PATH } from '../support/api-gateway.js';
 import { jwtLike } from '../support/jwt.js';
+import { REFRESH_MUTATION, type RefreshPayload } from '../support/refresh.js';
 
 const MINUTE = 60_000;
 

@@ -9,6 +9,7 @@ import {
 } from '../../src/client/index.js';
 import { startTestGateway } from '../support/gateway-server.js';
 import { jwtLike } from '../support/jwt.js';
+import { refreshInput } from '../support/session.js';
 
 /** The client's typed call, over real HTTP to the gateway on its simulator. */
 describe('refreshUserToken from …/client', () => {
@@ -32,17 +33,11 @@ describe('refreshUserToken from …/client', () => {
   });
   beforeEach(() => simulator().reset());
 
-  const inputFor = (session: { userToken: string; deviceId: string; refreshToken: string }) => ({
-    user: { userToken: session.userToken },
-    deviceId: session.deviceId,
-    refreshToken: session.refreshToken,
-  });
-
   it('returns the typed payload: a rotated session with its expiry and the key sent', async () => {
     const session = simulator().createSession();
     const idempotencyKey = newIdempotencyKey();
     const payload = await refreshUserToken(
-      { ...inputFor(session), idempotencyKey },
+      { ...refreshInput(session), idempotencyKey },
       { url: gateway.graphqlUrl },
     );
     expect(payload.userId).toBe(session.userId);
@@ -53,7 +48,7 @@ describe('refreshUserToken from …/client', () => {
 
   it('replays under the same key: a retry after a lost answer gets the same session', async () => {
     const session = simulator().createSession();
-    const input = { ...inputFor(session), idempotencyKey: newIdempotencyKey() };
+    const input = { ...refreshInput(session), idempotencyKey: newIdempotencyKey() };
     const first = await refreshUserToken(input, { url: gateway.graphqlUrl });
     const again = await refreshUserToken(input, { url: gateway.graphqlUrl });
     expect(again.refreshToken).toBe(first.refreshToken);
@@ -62,8 +57,8 @@ describe('refreshUserToken from …/client', () => {
 
   it('throws a GatewayError that says the session is over for a used refresh token', async () => {
     const session = simulator().createSession();
-    await refreshUserToken(inputFor(session), { url: gateway.graphqlUrl });
-    const error = await refreshUserToken(inputFor(session), { url: gateway.graphqlUrl }).catch(
+    await refreshUserToken(refreshInput(session), { url: gateway.graphqlUrl });
+    const error = await refreshUserToken(refreshInput(session), { url: gateway.graphqlUrl }).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(GatewayError);
@@ -81,7 +76,7 @@ describe('refreshUserToken from …/client', () => {
     simulator().injectFault({ path: 'refresh', status: 429, retryAfter: 7 });
     const key = newIdempotencyKey();
     const error = (await refreshUserToken(
-      { ...inputFor(session), idempotencyKey: key },
+      { ...refreshInput(session), idempotencyKey: key },
       { url: gateway.graphqlUrl },
     ).catch((e: unknown) => e)) as GatewayError;
     expect(error).toBeInstanceOf(GatewayError);
@@ -95,7 +90,7 @@ describe('refreshUserToken from …/client', () => {
   it('reports UPSTREAM_UNAVAILABLE with Circle status and request id', async () => {
     const session = simulator().createSession();
     simulator().injectFault({ path: 'refresh', status: 503 });
-    const error = (await refreshUserToken(inputFor(session), { url: gateway.graphqlUrl }).catch(
+    const error = (await refreshUserToken(refreshInput(session), { url: gateway.graphqlUrl }).catch(
       (e: unknown) => e,
     )) as GatewayError;
     expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
@@ -107,7 +102,7 @@ describe('refreshUserToken from …/client', () => {
   it('reports BAD_USER_INPUT for an empty device id, and Circle is not called', async () => {
     const session = simulator().createSession();
     const error = (await refreshUserToken(
-      { ...inputFor(session), deviceId: '' },
+      { ...refreshInput(session), deviceId: '' },
       { url: gateway.graphqlUrl },
     ).catch((e: unknown) => e)) as GatewayError;
     expect(error.code).toBe('BAD_USER_INPUT');
@@ -143,7 +138,7 @@ describe('refreshUserToken from …/client', () => {
     const session = simulator().createSession();
     simulator().injectFault({ path: 'refresh', latencyMs: 2_000 });
     const started = Date.now();
-    const error = (await refreshUserToken(inputFor(session), {
+    const error = (await refreshUserToken(refreshInput(session), {
       url: gateway.graphqlUrl,
       timeoutMs: 300,
     }).catch((e: unknown) => e)) as GatewayError;

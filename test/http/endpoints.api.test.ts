@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createApiGateway, type GraphQLBody, REFRESH_MUTATION } from '../support/api-gateway.js';
+import { createApiGateway, type GraphQLBody } from '../support/api-gateway.js';
 import { jwtLike } from '../support/jwt.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
 
 describe('GET /graphql in a browser', () => {
   it('serves a self-hosted GraphiQL page with the example mutation', async () => {

@@ -7,9 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayOptions } from '../../src/http/gateway.js';
 import { capturePeerAddresses } from '../../src/security/peer-address.js';
 import type { RateLimitStore } from '../../src/security/rate-limit.js';
-import { createApiGateway, REFRESH_MUTATION } from '../support/api-gateway.js';
+import { createApiGateway } from '../support/api-gateway.js';
 import { jwtLike } from '../support/jwt.js';
 import { rawPost } from '../support/loopback-gateway.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
 
 /**
  * One pipeline, two transports: a plugin given to createGateway runs whichever path serves a

@@ -6,10 +6,11 @@ import {
   API_KEY,
   type ApiGateway,
   createApiGateway,
-  REFRESH_MUTATION,
   type UpstreamAnswer,
 } from '../support/api-gateway.js';
 import { jwtLike } from '../support/jwt.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { postJson } from '../support/requests.js';
 
 const SENT_USER_TOKEN = jwtLike({ sub: 'sent-user-token-LOGCHECK' });
 const SENT_REFRESH_TOKEN = 'sent-refresh-token-LOGCHECK';
@@ -226,11 +227,12 @@ describe('the log lines', () => {
     });
     const requestId = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
 
-    await gateway.yoga.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-      body: JSON.stringify({ query: REFRESH_MUTATION, variables: byToken }),
-    });
+    await postJson(
+      'http://localhost/graphql',
+      { query: REFRESH_MUTATION, variables: byToken },
+      { 'x-request-id': requestId },
+      { fetch: gateway.yoga.fetch },
+    );
 
     expect(lines.length).toBeGreaterThan(0);
     expectSafeJsonLines(lines);
@@ -255,11 +257,12 @@ describe('the log lines', () => {
     });
     const requestId = 'dddddddd-dddd-4ddd-8ddd-dddddddddddd';
 
-    await gateway.yoga.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-      body: JSON.stringify({ query: REFRESH_MUTATION, variables: byToken }),
-    });
+    await postJson(
+      'http://localhost/graphql',
+      { query: REFRESH_MUTATION, variables: byToken },
+      { 'x-request-id': requestId },
+      { fetch: gateway.yoga.fetch },
+    );
 
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) expect(JSON.parse(line)).toMatchObject({ requestId });

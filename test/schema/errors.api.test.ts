@@ -6,10 +6,11 @@ import {
   API_KEY,
   createApiGateway,
   type GraphQLErrorBody,
-  REFRESH_MUTATION,
   type UpstreamAnswer,
 } from '../support/api-gateway.js';
 import { jwtLike } from '../support/jwt.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { postJson } from '../support/requests.js';
 
 const USER_TOKEN = jwtLike({ sub: 'user-token-SENT-0001' });
 const REFRESH_TOKEN = 'refresh-token-SENT-0001';
@@ -293,11 +294,12 @@ describe('a bug in the gateway', () => {
       logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
     });
 
-    const response = await gateway.yoga.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: REFRESH_MUTATION, variables: byToken }),
-    });
+    const response = await postJson(
+      'http://localhost/graphql',
+      { query: REFRESH_MUTATION, variables: byToken },
+      {},
+      { fetch: gateway.yoga.fetch },
+    );
     const text = await response.text();
     const body = JSON.parse(text) as { errors: GraphQLErrorBody[] };
 

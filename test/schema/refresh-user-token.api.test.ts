@@ -1,14 +1,8 @@
 import { validate as isUuid, version as uuidVersion } from 'uuid';
 import { describe, expect, it } from 'vitest';
-import {
-  API_KEY,
-  createApiGateway,
-  MINT_PATH,
-  REFRESH_MUTATION,
-  REFRESH_PATH,
-  type RefreshPayload,
-} from '../support/api-gateway.js';
+import { API_KEY, createApiGateway, MINT_PATH, REFRESH_PATH } from '../support/api-gateway.js';
 import { jwtLike } from '../support/jwt.js';
+import { REFRESH_MUTATION, type RefreshPayload } from '../support/refresh.js';
 
 const EXP = 1_893_456_000; // 2030-01-01T00:00:00Z
 const NEW_USER_TOKEN = jwtLike({ sub: 'user-0001', exp: EXP });

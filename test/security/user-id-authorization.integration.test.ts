@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiGateway, REFRESH_MUTATION, type RefreshPayload } from '../support/api-gateway.js';
+import { createApiGateway } from '../support/api-gateway.js';
 import { jwtLike } from '../support/jwt.js';
-import {
-  newSession,
-  post,
-  REFRESH,
-  startTestGateway,
-  type TestGateway,
-} from '../support/loopback-gateway.js';
+import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { REFRESH_MUTATION, type RefreshPayload } from '../support/refresh.js';
+import { post } from '../support/requests.js';
+import { newSession, refreshInput } from '../support/session.js';
 
 const byUserId = (userId: string) => ({
   input: { user: { userId }, deviceId: 'device-0001', refreshToken: 'refresh-token-0001' },
@@ -98,9 +95,9 @@ describe('USER_ID_PATH', () => {
   });
 
   it('is enabled by default: a userId refresh mints and refreshes', async () => {
-    const session = await newSession(enabled);
+    const session = await newSession(enabled.simulator!.url);
     const answer = await post(enabled.graphqlUrl, {
-      query: REFRESH,
+      query: REFRESH_MUTATION,
       variables: {
         input: {
           user: { userId: session.userId },
@@ -113,11 +110,11 @@ describe('USER_ID_PATH', () => {
   });
 
   it('disabled: every userId refresh is FORBIDDEN without an upstream call; userToken works', async () => {
-    const session = await newSession(disabled);
+    const session = await newSession(disabled.simulator!.url);
     const upstream = disabled.simulator!.simulator;
     const before = upstream.requests.length;
     const refused = await post(disabled.graphqlUrl, {
-      query: REFRESH,
+      query: REFRESH_MUTATION,
       variables: {
         input: {
           user: { userId: session.userId },
@@ -133,13 +130,9 @@ describe('USER_ID_PATH', () => {
     });
     expect(upstream.requests.length).toBe(before);
     const byToken = await post(disabled.graphqlUrl, {
-      query: REFRESH,
+      query: REFRESH_MUTATION,
       variables: {
-        input: {
-          user: { userToken: session.userToken },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-        },
+        input: refreshInput(session),
       },
     });
     expect(byToken.json.errors).toBeUndefined();

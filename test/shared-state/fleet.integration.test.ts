@@ -3,13 +3,13 @@ import { type RunningSimulator, startCircleSimulator } from '../../src/simulator
 import type { SimulatorSession } from '../../src/simulator/state.js';
 import { jwtLike } from '../support/jwt.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
 import { requires } from '../support/requires.js';
 import {
   type Answer,
   type GatewayProcess,
   monitorRedis,
   post,
-  REFRESH,
   startGatewayProcess,
 } from './fleet-support.js';
 import { expectNoSecretIn, readEveryKeyAndValue } from './redis-scan.js';
@@ -45,7 +45,7 @@ const refresh = (
   post(
     gateway,
     {
-      query: REFRESH,
+      query: REFRESH_MUTATION,
       variables: {
         input: {
           user: s.userId ? { userId: s.userId } : { userToken: s.userToken },

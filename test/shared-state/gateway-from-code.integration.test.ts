@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { UserTokenCache } from '../../src/circle/user-token-cache.js';
 import { createSharedState, type SharedState } from '../../src/public-api.js';
-import {
-  API_KEY,
-  createApiGateway,
-  REFRESH_MUTATION,
-  type RefreshPayload,
-} from '../support/api-gateway.js';
+import { API_KEY, createApiGateway } from '../support/api-gateway.js';
 import { jwtLike } from '../support/jwt.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { REFRESH_MUTATION, type RefreshPayload } from '../support/refresh.js';
 import { requires } from '../support/requires.js';
 
 /** `createGateway({ sharedState })` as a host builds it from code: two gateways, one Redis. */

@@ -1,4 +1,3 @@
-import { print } from 'graphql';
 /**
  * A gateway wired to a Circle client on undici's MockAgent: no sockets, every upstream request
  * recorded as Circle would receive it.
@@ -6,9 +5,9 @@ import { print } from 'graphql';
 import { type Dispatcher, type Interceptable, MockAgent, type MockPool } from 'undici';
 import { afterEach } from 'vitest';
 import { type CircleClientOptions, createCircleClient } from '../../src/circle/client.js';
-import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/http/gateway.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { postJson } from './requests.js';
 
 export const API_KEY = 'TEST_API_KEY:gw-test-key-id:gw-test-key-secret';
 export const BASE_URL = 'https://api.circle.com';
@@ -174,12 +173,8 @@ export function createApiGateway(options: ApiGatewayOptions = {}): ApiGateway {
     ...options.client,
   });
   const gateway = createGateway({ client, logger, ...options.gateway });
-  const post = async (body: unknown, headers: Record<string, string> = {}) =>
-    gateway.yoga.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    postJson('http://localhost/graphql', body, headers, { fetch: gateway.yoga.fetch });
   return {
     gateway,
     agent,
@@ -203,20 +198,5 @@ export function createApiGateway(options: ApiGatewayOptions = {}): ApiGateway {
         text,
       };
     },
-  };
-}
-
-/** The operation a frontend sends: schema/operations/refresh-user-token.graphql, as codegen typed it. */
-export const REFRESH_MUTATION = print(RefreshUserTokenDocument);
-
-export interface RefreshPayload {
-  refreshUserToken: {
-    userToken: string;
-    encryptionKey: string | null;
-    refreshToken: string | null;
-    userId: string | null;
-    expiresAt: string | null;
-    idempotencyKey: string;
-    requestId: string | null;
   };
 }
