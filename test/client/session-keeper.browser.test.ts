@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { bundleClient } from '../../scripts/client-bundle.js';
 import { refreshUserToken } from '../../src/client/index.js';
-import { CHROMIUM, CHROMIUM_FLAGS } from '../support/chromium.js';
+import { launchChromium } from '../support/chromium.js';
 import { startTestGateway } from '../support/gateway-server.js';
 import { requires } from '../support/requires.js';
 
@@ -122,11 +122,7 @@ requires('chromium').describe('the session keeper in Chromium tabs', () => {
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
     // The page may also call the gateway directly, cross-origin, as a deployed app does.
     gateway = await startTestGateway({ CORS_ORIGINS: new URL(siteUrl).origin });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -93,7 +93,7 @@ describe('the session keeper (Node, shared storage)', () => {
     expect(a.expired).toEqual([]);
   });
 
-  it('Circle rotated but its answer was lost (UPSTREAM_UNAVAILABLE): the retry under the same key gets the replay', async () => {
+  it('retries under the same key when Circle rotated but its answer is lost (UPSTREAM_UNAVAILABLE), and gets the replay', async () => {
     simulator().injectFault({ path: 'refresh', drop: true, afterProcessing: true });
     const a = tab();
     const login = dueLogin();

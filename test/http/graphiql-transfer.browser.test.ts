@@ -1,6 +1,6 @@
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_FLAGS } from '../support/chromium.js';
+import { launchChromium } from '../support/chromium.js';
 import { startTestGateway } from '../support/gateway-server.js';
 import { requires } from '../support/requires.js';
 
@@ -15,11 +15,7 @@ requires('chromium').describe('GraphiQL transfer, first and second view (Chromiu
 
   beforeAll(async () => {
     gateway = await startTestGateway();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_FLAGS } from '../support/chromium.js';
+import { launchChromium } from '../support/chromium.js';
 import { startTestGateway } from '../support/gateway-server.js';
 import { requires } from '../support/requires.js';
 
@@ -31,11 +31,7 @@ requires('chromium').describe('GraphiQL in a real browser (Chromium, offline)', 
 
   beforeAll(async () => {
     gateway = await startTestGateway();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     // Anything but loopback is refused: the page must work with no internet at all.
     await context.route('**/*', (route) =>

@@ -1,5 +1,5 @@
-/** Debian's Chromium (stack notes, trap 11); `CHROMIUM_PATH` names another. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { type Browser, chromium } from 'playwright-core';
+import { CHROMIUM } from './requires.js';
 
 /**
  * Headless Chromium in a container on a closed network (stack notes, trap 11): no sandbox, no GPU,
@@ -15,3 +15,8 @@ export const CHROMIUM_FLAGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** Launches headless Chromium with the flags above. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+}

@@ -8,7 +8,9 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, it, type TestFunction } from 'vitest';
-import { CHROMIUM } from './chromium.js';
+
+/** Debian's Chromium (stack notes, trap 11); `CHROMIUM_PATH` names another. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const onPath = (command: string) =>
   (process.env.PATH ?? '').split(delimiter).some((dir) => {
