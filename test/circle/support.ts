@@ -13,7 +13,7 @@ import { startCircleSimulator } from '../../src/simulator/index.js';
 import { startTestGateway } from '../support/gateway-server.js';
 import { REFRESH_MUTATION } from '../support/refresh.js';
 import { postJson } from '../support/requests.js';
-import { refreshInput } from '../support/session.js';
+import { refreshInput, refreshInputByUserId } from '../support/session.js';
 
 export const API_KEY = 'TEST_API_KEY:resilience:not-a-secret';
 export const REFRESH_PATH = '/v1/w3s/users/token/refresh';
@@ -118,11 +118,8 @@ export const byToken = (
 ): RefreshUserTokenInput => refreshInput(session, idempotencyKey || undefined);
 
 /** The input of a refresh by user id for a session. */
-export const byUserId = (session: SimulatorSession): RefreshUserTokenInput => ({
-  user: { userId: session.userId },
-  deviceId: session.deviceId,
-  refreshToken: session.refreshToken,
-});
+export const byUserId = (session: SimulatorSession): RefreshUserTokenInput =>
+  refreshInputByUserId(session);
 
 /** The idempotency key a recorded refresh carried. */
 export const keyOf = (call: RecordedRequest): unknown =>

@@ -18,7 +18,7 @@ import {
 import { jwtLike } from '../support/jwt.js';
 import { REFRESH_MUTATION } from '../support/refresh.js';
 import { postJson } from '../support/requests.js';
-import { refreshInput } from '../support/session.js';
+import { refreshInput, refreshInputByUserId } from '../support/session.js';
 
 /**
  * A platform team's own Yoga server with its own schema and its own context, adding
@@ -147,11 +147,7 @@ describe('refreshUserToken embedded in a host Yoga server', () => {
 
   it("refuses a userId the host's session does not vouch for, before any upstream call", async () => {
     const session = simulator.simulator.createSession();
-    const input = {
-      user: { userId: session.userId },
-      deviceId: session.deviceId,
-      refreshToken: session.refreshToken,
-    };
+    const input = refreshInputByUserId(session);
     const before = upstreamCalls();
     const refused = await refresh(input, { 'x-user': 'mallory' });
     expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayInfoDocument, RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { startTestGateway } from '../support/gateway-server.js';
-import { newSession as createSession, refreshInput } from '../support/session.js';
+import {
+  newSession as createSession,
+  refreshInput,
+  refreshInputByUserId,
+} from '../support/session.js';
 
 /**
  * The product as `npm start` runs it without a key: the gateway listening on loopback, talking to
@@ -65,11 +69,7 @@ describe('the gateway on its embedded simulator', () => {
     const session = await newSession();
     const before = gateway.simulator!.simulator.requests.length;
     const { body } = await gateway.execute(RefreshUserTokenDocument, {
-      input: {
-        user: { userId: session.userId },
-        deviceId: session.deviceId,
-        refreshToken: session.refreshToken,
-      },
+      input: refreshInputByUserId(session),
     });
     expect(body.errors).toBeUndefined();
     secrets.push(body.data!.refreshUserToken.userToken, body.data!.refreshUserToken.refreshToken!);

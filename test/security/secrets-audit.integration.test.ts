@@ -5,7 +5,7 @@ import { type RunningSimulator, startCircleSimulator } from '../../src/simulator
 import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
 import { REFRESH_MUTATION } from '../support/refresh.js';
 import { postJson } from '../support/requests.js';
-import { refreshInput } from '../support/session.js';
+import { refreshInput, refreshInputByUserId } from '../support/session.js';
 
 /**
  * Every path a caller can take, through the real HTTP gateway in front of the Circle simulator
@@ -115,12 +115,6 @@ describe('secrets audit', () => {
   const refresh = (path: string, input: Record<string, unknown>, target = gateway) =>
     send(path, { body: JSON.stringify({ query: REFRESH_MUTATION, variables: { input } }) }, target);
 
-  const byUserId = (s: ReturnType<typeof session>) => ({
-    user: { userId: s.userId },
-    deviceId: s.deviceId,
-    refreshToken: s.refreshToken,
-  });
-
   const withFault = async (
     path: string,
     fault: SimulatorFault,
@@ -139,7 +133,7 @@ describe('secrets audit', () => {
     const a = session();
     expect((await refresh('success by userToken', refreshInput(a))).code).toBe('OK');
     expect((await refresh('used refresh token', refreshInput(a))).code).toBe('REFRESH_REJECTED');
-    expect((await refresh('success by userId', byUserId(session()))).code).toBe('OK');
+    expect((await refresh('success by userId', refreshInputByUserId(session()))).code).toBe('OK');
 
     // Every error row of the contract, from Circle's answers.
     const rows: Array<[string, SimulatorFault, string, boolean?]> = [
@@ -168,7 +162,7 @@ describe('secrets audit', () => {
     ];
     for (const [name, fault, expected, userId] of rows) {
       const s = session();
-      await withFault(name, fault, userId ? byUserId(s) : refreshInput(s), expected);
+      await withFault(name, fault, userId ? refreshInputByUserId(s) : refreshInput(s), expected);
     }
     upstream.simulator.abortPending();
 
@@ -237,7 +231,9 @@ describe('secrets audit', () => {
     for (let i = 0; i < 5; i += 1)
       codes.push((await refresh('device limit', refreshInput(c))).code);
     expect(codes).toContain('RATE_LIMITED');
-    expect((await refresh('forbidden', byUserId(session()), noUserId)).code).toBe('FORBIDDEN');
+    expect((await refresh('forbidden', refreshInputByUserId(session()), noUserId)).code).toBe(
+      'FORBIDDEN',
+    );
 
     // Everything Circle was sent is a secret too (minted tokens travel only gateway → Circle).
     for (const call of upstream.simulator.requests) {

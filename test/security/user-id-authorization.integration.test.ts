@@ -4,7 +4,7 @@ import { jwtLike } from '../support/jwt.js';
 import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
 import { REFRESH_MUTATION, type RefreshPayload } from '../support/refresh.js';
 import { post } from '../support/requests.js';
-import { newSession, refreshInput } from '../support/session.js';
+import { newSession, refreshInput, refreshInputByUserId } from '../support/session.js';
 
 const byUserId = (userId: string) => ({
   input: { user: { userId }, deviceId: 'device-0001', refreshToken: 'refresh-token-0001' },
@@ -99,11 +99,7 @@ describe('USER_ID_PATH', () => {
     const answer = await post(enabled.graphqlUrl, {
       query: REFRESH_MUTATION,
       variables: {
-        input: {
-          user: { userId: session.userId },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-        },
+        input: refreshInputByUserId(session),
       },
     });
     expect(answer.json.errors).toBeUndefined();
@@ -116,11 +112,7 @@ describe('USER_ID_PATH', () => {
     const refused = await post(disabled.graphqlUrl, {
       query: REFRESH_MUTATION,
       variables: {
-        input: {
-          user: { userId: session.userId },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-        },
+        input: refreshInputByUserId(session),
       },
     });
     expect(refused.status).toBe(403);

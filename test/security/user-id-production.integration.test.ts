@@ -5,6 +5,7 @@ import { createApiGateway } from '../support/api-gateway.js';
 import { productionGateways, type TestGateway } from '../support/loopback-gateway.js';
 import { REFRESH_MUTATION } from '../support/refresh.js';
 import { post } from '../support/requests.js';
+import { refreshInputByUserId } from '../support/session.js';
 
 const KEY = 'TEST_API_KEY:userid-prod:userid-prod-secret';
 
@@ -17,11 +18,7 @@ describe('the userId path in production (NODE_ENV=production)', () => {
     return post(gateway.graphqlUrl, {
       query: REFRESH_MUTATION,
       variables: {
-        input: {
-          user: { userId: session.userId },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-        },
+        input: refreshInputByUserId(session),
       },
     });
   };

@@ -31,3 +31,12 @@ export const refreshInput = (session: SessionTokens, idempotencyKey?: string) =>
   refreshToken: session.refreshToken,
   ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
 });
+
+/** The `refreshUserToken` input for a session, identified by its userId (the mint path). */
+export const refreshInputByUserId = (
+  session: Omit<SessionTokens, 'userToken'> & { userId: string },
+) => ({
+  user: { userId: session.userId },
+  deviceId: session.deviceId,
+  refreshToken: session.refreshToken,
+});

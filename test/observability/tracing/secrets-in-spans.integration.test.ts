@@ -7,7 +7,7 @@ import { GATEWAY_ERROR_CODES } from '../../../src/schema/errors.js';
 import type { SimulatorFault } from '../../../src/simulator/index.js';
 import { type RunningSimulator, startCircleSimulator } from '../../../src/simulator/index.js';
 import { REFRESH_MUTATION } from '../../support/refresh.js';
-import { refreshInput } from '../../support/session.js';
+import { refreshInput, refreshInputByUserId } from '../../support/session.js';
 import { callerTraceparent, registerInMemoryTracing } from './support.js';
 
 /**
@@ -109,12 +109,6 @@ describe('no secret in any span', () => {
     secrets.add(created.encryptionKey);
     return created;
   };
-  const byUserId = (s: ReturnType<typeof session>) => ({
-    user: { userId: s.userId },
-    deviceId: s.deviceId,
-    refreshToken: s.refreshToken,
-  });
-
   /** Every request carries a caller's trace and headers holding a secret. */
   const send = async (body: string, headers: Record<string, string> = {}, method = 'POST') => {
     const secretHeader = [...secrets].at(-1)!;
@@ -150,7 +144,7 @@ describe('no secret in any span', () => {
     // Twice each success path: Yoga serves a document first, the fast path from then on.
     for (let i = 0; i < 2; i += 1) {
       expect(await refresh(refreshInput(session()))).toBe('OK');
-      expect(await refresh(byUserId(session()))).toBe('OK');
+      expect(await refresh(refreshInputByUserId(session()))).toBe('OK');
     }
     const used = session();
     await refresh(refreshInput(used));
@@ -179,9 +173,10 @@ describe('no secret in any span', () => {
       const s = session();
       upstream.simulator.clearFaults();
       upstream.simulator.injectFault(fault);
-      expect(await refresh(userId ? byUserId(s) : refreshInput(s)), JSON.stringify(fault)).toBe(
-        expected,
-      );
+      expect(
+        await refresh(userId ? refreshInputByUserId(s) : refreshInput(s)),
+        JSON.stringify(fault),
+      ).toBe(expected);
     }
     upstream.simulator.clearFaults();
     upstream.simulator.abortPending();

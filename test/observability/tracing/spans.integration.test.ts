@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REFRESH_MUTATION } from '../../support/refresh.js';
-import { refreshInput } from '../../support/session.js';
+import { refreshInput, refreshInputByUserId } from '../../support/session.js';
 import {
   callerTraceparent,
   registerInMemoryTracing,
@@ -14,12 +14,6 @@ afterAll(() => tracing.shutdown());
 afterEach(() => exporter.reset());
 
 type Rig = Awaited<ReturnType<typeof startTracedGateway>>;
-
-const byUserId = (s: ReturnType<Rig['session']>) => ({
-  user: { userId: s.userId },
-  deviceId: s.deviceId,
-  refreshToken: s.refreshToken,
-});
 
 /** Spans end when the response is sent; the client may read it a moment before. */
 const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -108,7 +102,7 @@ describe('spans through Yoga (fastPath: false)', () => {
     const session = rig.session();
     const first = callerTraceparent();
     await rig.post(
-      { query: REFRESH_MUTATION, variables: { input: byUserId(session) } },
+      { query: REFRESH_MUTATION, variables: { input: refreshInputByUserId(session) } },
       { traceparent: first.header },
     );
     await settled();
@@ -132,7 +126,7 @@ describe('spans through Yoga (fastPath: false)', () => {
     const second = callerTraceparent();
     const again = rig.session({ userId: session.userId });
     await rig.post(
-      { query: REFRESH_MUTATION, variables: { input: byUserId(again) } },
+      { query: REFRESH_MUTATION, variables: { input: refreshInputByUserId(again) } },
       { traceparent: second.header },
     );
     await settled();
