@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { CircleClient } from '../../src/circle/client.js';
-import { createGateway } from '../../src/http/gateway.js';
-import { createLogger } from '../../src/observability/logger.js';
 import {
   API_KEY,
   type ApiGateway,
   createApiGateway,
+  createBrokenGateway,
   type UpstreamAnswer,
 } from '../support/api-gateway.js';
 import { jwtLike } from '../support/jwt.js';
@@ -212,19 +210,9 @@ describe('the log lines', () => {
   });
 
   it('hold no key or token, and carry the request id, when a resolver fails unexpectedly', async () => {
-    const lines: string[] = [];
-    const broken: CircleClient = {
-      refreshUserToken: () => {
-        throw new TypeError(`oops ${API_KEY} ${SENT_USER_TOKEN}`);
-      },
-      createUserToken: () => Promise.reject(new TypeError('oops')),
-      status: () => ({ circuit: 'closed', inFlight: 0, queued: 0 }),
-      close: async () => {},
-    };
-    const gateway = createGateway({
-      client: broken,
-      logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
-    });
+    const { gateway, lines } = createBrokenGateway(
+      new TypeError(`oops ${API_KEY} ${SENT_USER_TOKEN}`),
+    );
     const requestId = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
 
     await postJson(
@@ -242,19 +230,7 @@ describe('the log lines', () => {
 
   // Yoga's own line for a resolver bug would carry neither the request id nor the cause's name.
   it('carry the request id on every line when a resolver fails unexpectedly', async () => {
-    const lines: string[] = [];
-    const broken: CircleClient = {
-      refreshUserToken: () => {
-        throw new TypeError('oops');
-      },
-      createUserToken: () => Promise.reject(new TypeError('oops')),
-      status: () => ({ circuit: 'closed', inFlight: 0, queued: 0 }),
-      close: async () => {},
-    };
-    const gateway = createGateway({
-      client: broken,
-      logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
-    });
+    const { gateway, lines } = createBrokenGateway(new TypeError('oops'));
     const requestId = 'dddddddd-dddd-4ddd-8ddd-dddddddddddd';
 
     await postJson(

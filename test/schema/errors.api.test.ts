@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { CircleClient } from '../../src/circle/client.js';
-import { createGateway } from '../../src/http/gateway.js';
-import { createLogger } from '../../src/observability/logger.js';
 import {
   API_KEY,
   createApiGateway,
+  createBrokenGateway,
   type GraphQLErrorBody,
   type UpstreamAnswer,
 } from '../support/api-gateway.js';
@@ -280,19 +278,9 @@ describe('errors Circle answers', () => {
 
 describe('a bug in the gateway', () => {
   it('answers INTERNAL_SERVER_ERROR with "Unexpected error." and nothing of the cause', async () => {
-    const lines: string[] = [];
-    const broken: CircleClient = {
-      refreshUserToken: () => {
-        throw new TypeError(`Cannot read properties of undefined (${API_KEY} ${USER_TOKEN})`);
-      },
-      createUserToken: () => Promise.reject(new TypeError('boom')),
-      status: () => ({ circuit: 'closed', inFlight: 0, queued: 0 }),
-      close: async () => {},
-    };
-    const gateway = createGateway({
-      client: broken,
-      logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
-    });
+    const { gateway, lines } = createBrokenGateway(
+      new TypeError(`Cannot read properties of undefined (${API_KEY} ${USER_TOKEN})`),
+    );
 
     const response = await postJson(
       'http://localhost/graphql',

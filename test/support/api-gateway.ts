@@ -4,7 +4,11 @@
  */
 import { type Dispatcher, type Interceptable, MockAgent, type MockPool } from 'undici';
 import { afterEach } from 'vitest';
-import { type CircleClientOptions, createCircleClient } from '../../src/circle/client.js';
+import {
+  type CircleClient,
+  type CircleClientOptions,
+  createCircleClient,
+} from '../../src/circle/client.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/http/gateway.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { postJson } from './requests.js';
@@ -199,4 +203,25 @@ export function createApiGateway(options: ApiGatewayOptions = {}): ApiGateway {
       };
     },
   };
+}
+
+/**
+ * A gateway whose Circle client throws `error` (a bug in the gateway, not an answer from Circle),
+ * and the lines its logger wrote.
+ */
+export function createBrokenGateway(error: Error): { gateway: Gateway; lines: string[] } {
+  const lines: string[] = [];
+  const broken: CircleClient = {
+    refreshUserToken: () => {
+      throw error;
+    },
+    createUserToken: () => Promise.reject(error),
+    status: () => ({ circuit: 'closed', inFlight: 0, queued: 0 }),
+    close: async () => {},
+  };
+  const gateway = createGateway({
+    client: broken,
+    logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
+  });
+  return { gateway, lines };
 }
