@@ -1,5 +1,5 @@
 /**
- * Per-request cost of the checks issue 11 added to every refresh: the JWT shape check of the
+ * Per-request cost of the input checks on every refresh: the JWT shape check of the
  * userToken, the forwarded-address resolution behind a trusted proxy, and the IPv6 /64 key.
  *   npx tsx bench/security-checks.ts
  */

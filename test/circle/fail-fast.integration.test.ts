@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatorFault } from '../../src/simulator/index.js';
 import { startTestGateway } from '../support/gateway-server.js';
-import {
-  answer as answerLike,
-  jwtLike,
-  startRecordingUpstream,
-} from '../support/recording-upstream.js';
+import { jwtLike } from '../support/jwt.js';
+import { answer as answerLike, startRecordingUpstream } from '../support/recording-upstream.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { postJson } from '../support/requests.js';
 import {
   API_KEY,
   byToken,
@@ -153,20 +152,15 @@ describe('the circuit breaker', () => {
     });
     cleanups.push(gateway.close);
     const post = (userToken: string) =>
-      fetch(gateway.graphqlUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          query:
-            'mutation($input: RefreshUserTokenInput!) { refreshUserToken(input: $input) { userToken } }',
-          variables: {
-            input: {
-              user: { userToken: jwtLike({ sub: userToken }) },
-              deviceId: 'device',
-              refreshToken: userToken,
-            },
+      postJson(gateway.graphqlUrl, {
+        query: REFRESH_MUTATION,
+        variables: {
+          input: {
+            user: { userToken: jwtLike({ sub: userToken }) },
+            deviceId: 'device',
+            refreshToken: userToken,
           },
-        }),
+        },
       }).then(
         (response) =>
           response.json() as Promise<{ errors?: Array<{ extensions: { code: string } }> }>,

@@ -7,7 +7,7 @@ import {
   startCircleSimulator,
 } from '../../src/simulator/index.js';
 import { startTestGateway } from '../support/gateway-server.js';
-import { jwtLike } from '../support/recording-upstream.js';
+import { jwtLike } from '../support/jwt.js';
 import {
   type Answer,
   API_KEY,

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readJwtExpiry } from '../../src/circle/jwt.js';
-import { jwtWith } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
 
 const encode = (text: string) => Buffer.from(text).toString('base64url');
 
 describe('readJwtExpiry', () => {
   it('reads the exp claim as milliseconds since the epoch', () => {
-    expect(readJwtExpiry(jwtWith({ sub: 'user-1', exp: 1_800_000_000 }))).toBe(1_800_000_000_000);
+    expect(readJwtExpiry(jwtLike({ sub: 'user-1', exp: 1_800_000_000 }))).toBe(1_800_000_000_000);
   });
 
   it('reads a payload encoded with standard base64 padding', () => {
@@ -15,7 +15,7 @@ describe('readJwtExpiry', () => {
   });
 
   it('reads the last exp RFC 3339 can say (9999-12-31T23:59:59Z)', () => {
-    expect(readJwtExpiry(jwtWith({ exp: 253_402_300_799 }))).toBe(253_402_300_799_000);
+    expect(readJwtExpiry(jwtLike({ exp: 253_402_300_799 }))).toBe(253_402_300_799_000);
   });
 
   it.each([
@@ -25,12 +25,12 @@ describe('readJwtExpiry', () => {
     ['an empty payload', `${encode('{}')}..sig`],
     ['a payload that is not JSON', `${encode('{}')}.${encode('not json')}.sig`],
     ['a JSON null payload', `${encode('{}')}.${encode('null')}.sig`],
-    ['no exp', jwtWith({ sub: 'user-1' })],
-    ['a string exp', jwtWith({ exp: '1800000000' })],
-    ['a zero exp', jwtWith({ exp: 0 })],
-    ['a negative exp', jwtWith({ exp: -5 })],
-    ['an exp beyond the Date range', jwtWith({ exp: 1e300 })],
-    ['an exp past the year 9999 (no RFC 3339 form)', jwtWith({ exp: 8_000_000_000_000 })],
+    ['no exp', jwtLike({ sub: 'user-1' })],
+    ['a string exp', jwtLike({ exp: '1800000000' })],
+    ['a zero exp', jwtLike({ exp: 0 })],
+    ['a negative exp', jwtLike({ exp: -5 })],
+    ['an exp beyond the Date range', jwtLike({ exp: 1e300 })],
+    ['an exp past the year 9999 (no RFC 3339 form)', jwtLike({ exp: 8_000_000_000_000 })],
   ])('gives undefined for %s', (_case, token) => {
     expect(readJwtExpiry(token)).toBeUndefined();
   });

@@ -2,9 +2,9 @@ import { initiateUserControlledWalletsClient } from '@circle-fin/user-controlled
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import { jwtLike } from '../support/jwt.js';
 import {
   answer,
-  jwtLike,
   type RecordedCall,
   startRecordingUpstream,
 } from '../support/recording-upstream.js';

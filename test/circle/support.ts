@@ -7,13 +7,13 @@
 
 import { createServer } from 'node:net';
 import { GATEWAY_ERROR_CODES } from '../../src/errors/gateway-codes.js';
-import {
-  RefreshUserTokenDocument,
-  type RefreshUserTokenInput,
-} from '../../src/generated/graphql.js';
+import type { RefreshUserTokenInput } from '../../src/generated/graphql.js';
 import type { RecordedRequest, SimulatorSession } from '../../src/simulator/index.js';
 import { startCircleSimulator } from '../../src/simulator/index.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { postJson } from '../support/requests.js';
+import { refreshInput, refreshInputByUserId } from '../support/session.js';
 
 export const API_KEY = 'TEST_API_KEY:resilience:not-a-secret';
 export const REFRESH_PATH = '/v1/w3s/users/token/refresh';
@@ -71,15 +71,12 @@ export async function startRig(env: Record<string, string> = {}) {
     signal?: AbortSignal,
   ): Promise<Answer> {
     const started = performance.now();
-    const response = await fetch(gateway.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-      body: JSON.stringify({
-        query: printedRefresh,
-        variables: { input },
-      }),
-      ...(signal ? { signal } : {}),
-    });
+    const response = await postJson(
+      gateway.graphqlUrl,
+      { query: REFRESH_MUTATION, variables: { input } },
+      { accept: 'application/json', ...headers },
+      signal ? { signal } : {},
+    );
     const body = (await response.json()) as Answer['body'];
     return {
       status: response.status,
@@ -114,27 +111,15 @@ export async function startRig(env: Record<string, string> = {}) {
   };
 }
 
-import { print } from 'graphql';
-
-const printedRefresh = print(RefreshUserTokenDocument);
-
 /** The input of a refresh by user token for a session. */
 export const byToken = (
   session: SimulatorSession,
   idempotencyKey?: string,
-): RefreshUserTokenInput => ({
-  user: { userToken: session.userToken },
-  deviceId: session.deviceId,
-  refreshToken: session.refreshToken,
-  ...(idempotencyKey ? { idempotencyKey } : {}),
-});
+): RefreshUserTokenInput => refreshInput(session, idempotencyKey || undefined);
 
 /** The input of a refresh by user id for a session. */
-export const byUserId = (session: SimulatorSession): RefreshUserTokenInput => ({
-  user: { userId: session.userId },
-  deviceId: session.deviceId,
-  refreshToken: session.refreshToken,
-});
+export const byUserId = (session: SimulatorSession): RefreshUserTokenInput =>
+  refreshInputByUserId(session);
 
 /** The idempotency key a recorded refresh carried. */
 export const keyOf = (call: RecordedRequest): unknown =>

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, REFRESH, startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
-import { answer, jwtLike, startRecordingUpstream } from '../support/recording-upstream.js';
+import { jwtLike } from '../support/jwt.js';
+import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { answer, startRecordingUpstream } from '../support/recording-upstream.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { post } from '../support/requests.js';
 
 type Upstream = Awaited<ReturnType<typeof startRecordingUpstream>>;
-
-const QUERY = REFRESH.replace('userId }', 'userId expiresAt }');
 
 describe.each([
   ['Yoga (FAST_PATH=false)', 'false'],
@@ -40,7 +41,10 @@ describe.each([
     // Twice: the second is served by the fast path when it is on.
     for (let round = 0; round < 2; round += 1) {
       const before = Date.now();
-      const result = await post(gateway.graphqlUrl, { query: QUERY, variables: { input } });
+      const result = await post(gateway.graphqlUrl, {
+        query: REFRESH_MUTATION,
+        variables: { input },
+      });
       expect(result.status).toBe(200);
       expect(result.json.errors).toBeUndefined();
       const payload = result.json.data?.refreshUserToken as {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayClient, refreshWithUrql } from '../../examples/urql-client.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import { refreshInput } from '../support/session.js';
 
 describe('examples/urql-client.ts against the gateway on its simulator', () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
@@ -15,11 +16,7 @@ describe('examples/urql-client.ts against the gateway on its simulator', () => {
   it('refreshes through urql with the generated document, then sees the rotation as REFRESH_REJECTED', async () => {
     const session = gateway.simulator!.simulator.createSession();
     const client = createGatewayClient(gateway.graphqlUrl);
-    const input = {
-      user: { userToken: session.userToken },
-      deviceId: session.deviceId,
-      refreshToken: session.refreshToken,
-    };
+    const input = refreshInput(session);
     const payload = await refreshWithUrql(client, input);
     expect(payload.userId).toBe(session.userId);
     expect(payload.refreshToken).not.toBe(session.refreshToken);

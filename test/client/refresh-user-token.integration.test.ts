@@ -8,6 +8,8 @@ import {
   refreshUserToken,
 } from '../../src/client/index.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import { jwtLike } from '../support/jwt.js';
+import { refreshInput } from '../support/session.js';
 
 /** The client's typed call, over real HTTP to the gateway on its simulator. */
 describe('refreshUserToken from …/client', () => {
@@ -31,17 +33,11 @@ describe('refreshUserToken from …/client', () => {
   });
   beforeEach(() => simulator().reset());
 
-  const inputFor = (session: { userToken: string; deviceId: string; refreshToken: string }) => ({
-    user: { userToken: session.userToken },
-    deviceId: session.deviceId,
-    refreshToken: session.refreshToken,
-  });
-
   it('returns the typed payload: a rotated session with its expiry and the key sent', async () => {
     const session = simulator().createSession();
     const idempotencyKey = newIdempotencyKey();
     const payload = await refreshUserToken(
-      { ...inputFor(session), idempotencyKey },
+      { ...refreshInput(session), idempotencyKey },
       { url: gateway.graphqlUrl },
     );
     expect(payload.userId).toBe(session.userId);
@@ -52,7 +48,7 @@ describe('refreshUserToken from …/client', () => {
 
   it('replays under the same key: a retry after a lost answer gets the same session', async () => {
     const session = simulator().createSession();
-    const input = { ...inputFor(session), idempotencyKey: newIdempotencyKey() };
+    const input = { ...refreshInput(session), idempotencyKey: newIdempotencyKey() };
     const first = await refreshUserToken(input, { url: gateway.graphqlUrl });
     const again = await refreshUserToken(input, { url: gateway.graphqlUrl });
     expect(again.refreshToken).toBe(first.refreshToken);
@@ -61,8 +57,8 @@ describe('refreshUserToken from …/client', () => {
 
   it('throws a GatewayError that says the session is over for a used refresh token', async () => {
     const session = simulator().createSession();
-    await refreshUserToken(inputFor(session), { url: gateway.graphqlUrl });
-    const error = await refreshUserToken(inputFor(session), { url: gateway.graphqlUrl }).catch(
+    await refreshUserToken(refreshInput(session), { url: gateway.graphqlUrl });
+    const error = await refreshUserToken(refreshInput(session), { url: gateway.graphqlUrl }).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(GatewayError);
@@ -80,7 +76,7 @@ describe('refreshUserToken from …/client', () => {
     simulator().injectFault({ path: 'refresh', status: 429, retryAfter: 7 });
     const key = newIdempotencyKey();
     const error = (await refreshUserToken(
-      { ...inputFor(session), idempotencyKey: key },
+      { ...refreshInput(session), idempotencyKey: key },
       { url: gateway.graphqlUrl },
     ).catch((e: unknown) => e)) as GatewayError;
     expect(error).toBeInstanceOf(GatewayError);
@@ -94,7 +90,7 @@ describe('refreshUserToken from …/client', () => {
   it('reports UPSTREAM_UNAVAILABLE with Circle status and request id', async () => {
     const session = simulator().createSession();
     simulator().injectFault({ path: 'refresh', status: 503 });
-    const error = (await refreshUserToken(inputFor(session), { url: gateway.graphqlUrl }).catch(
+    const error = (await refreshUserToken(refreshInput(session), { url: gateway.graphqlUrl }).catch(
       (e: unknown) => e,
     )) as GatewayError;
     expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
@@ -106,7 +102,7 @@ describe('refreshUserToken from …/client', () => {
   it('reports BAD_USER_INPUT for an empty device id, and Circle is not called', async () => {
     const session = simulator().createSession();
     const error = (await refreshUserToken(
-      { ...inputFor(session), deviceId: '' },
+      { ...refreshInput(session), deviceId: '' },
       { url: gateway.graphqlUrl },
     ).catch((e: unknown) => e)) as GatewayError;
     expect(error.code).toBe('BAD_USER_INPUT');
@@ -142,7 +138,7 @@ describe('refreshUserToken from …/client', () => {
     const session = simulator().createSession();
     simulator().injectFault({ path: 'refresh', latencyMs: 2_000 });
     const started = Date.now();
-    const error = (await refreshUserToken(inputFor(session), {
+    const error = (await refreshUserToken(refreshInput(session), {
       url: gateway.graphqlUrl,
       timeoutMs: 300,
     }).catch((e: unknown) => e)) as GatewayError;
@@ -152,16 +148,13 @@ describe('refreshUserToken from …/client', () => {
 });
 
 describe('expiresAtOf', () => {
-  const jwt = (claims: object) =>
-    `x.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.y`;
-
   it('reads the exp claim of the user token', () => {
-    expect(expiresAtOf(jwt({ exp: 1_800_000_000 }))).toBe('2027-01-15T08:00:00.000Z');
+    expect(expiresAtOf(jwtLike({ exp: 1_800_000_000 }))).toBe('2027-01-15T08:00:00.000Z');
   });
 
   it('falls back to one hour from now for a token without a readable exp', () => {
     const now = Date.parse('2026-12-01T10:00:00Z');
     expect(expiresAtOf('opaque', now)).toBe('2026-12-01T11:00:00.000Z');
-    expect(expiresAtOf(jwt({ sub: 'u' }), now)).toBe('2026-12-01T11:00:00.000Z');
+    expect(expiresAtOf(jwtLike({ sub: 'u' }), now)).toBe('2026-12-01T11:00:00.000Z');
   });
 });

@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { bundleClient } from '../../scripts/client-bundle.js';
 import { refreshUserToken } from '../../src/client/index.js';
-import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from '../support/chromium.js';
+import { launchChromium } from '../support/chromium.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import { requires } from '../support/requires.js';
 
 /**
  * The session keeper as an app's tabs run it: the bundled client in Debian's Chromium, several
@@ -78,7 +79,7 @@ interface KeeperOptions {
   useWebLocks: boolean;
 }
 
-describe.skipIf(!hasChromium)('the session keeper in Chromium tabs', () => {
+requires('chromium').describe('the session keeper in Chromium tabs', () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   let site: Server;
   let siteUrl: string;
@@ -121,11 +122,7 @@ describe.skipIf(!hasChromium)('the session keeper in Chromium tabs', () => {
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
     // The page may also call the gateway directly, cross-origin, as a deployed app does.
     gateway = await startTestGateway({ CORS_ORIGINS: new URL(siteUrl).origin });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -211,7 +208,7 @@ describe.skipIf(!hasChromium)('the session keeper in Chromium tabs', () => {
     { tabs: 5, useWebLocks: false },
   ];
   for (const { tabs: count, useWebLocks } of cases) {
-    it(`${count} tabs (${useWebLocks ? 'Web Locks' : 'no Web Locks, no BroadcastChannel: storage lease and storage events'}): one refresh per rotation, every tab on the new session`, async () => {
+    it(`refreshes once per rotation across ${count} tabs (${useWebLocks ? 'Web Locks' : 'no Web Locks, no BroadcastChannel: storage lease and storage events'}), every tab on the new session`, async () => {
       const tabs = await openTabs(count);
       const session = login();
       const rounds = 3;
@@ -265,7 +262,7 @@ describe.skipIf(!hasChromium)('the session keeper in Chromium tabs', () => {
     }, 60_000);
   }
 
-  it('cross-origin, straight to the gateway (CORS_ORIGINS allows the page): one refresh, both tabs on it', async () => {
+  it('refreshes once for both tabs cross-origin, straight to the gateway (CORS_ORIGINS allows the page)', async () => {
     const tabs = await openTabs(2);
     const session = login();
     await startKeepers(tabs, session, {
@@ -288,7 +285,7 @@ describe.skipIf(!hasChromium)('the session keeper in Chromium tabs', () => {
     expect(a!.concat(b!).filter((e) => e.type !== 'session')).toEqual([]);
   }, 60_000);
 
-  it('a response lost after Circle rotated: retried with the same key, replayed, no tab logged out', async () => {
+  it('retries a response lost after Circle rotated with the same key: Circle replays it, no tab is logged out', async () => {
     const tabs = await openTabs(3);
     const session = login();
     responsesToCut = 1;
@@ -336,7 +333,7 @@ describe.skipIf(!hasChromium)('the session keeper in Chromium tabs', () => {
     expect(next.refreshToken).not.toBe(sessions[0]!.refreshToken);
   }, 60_000);
 
-  it('the tab that was refreshing closes before the answer: another tab finishes it under the same key', async () => {
+  it('finishes under the same key, from another tab, the refresh of a tab that closes before the answer', async () => {
     const tabs = await openTabs(3);
     const session = login();
     // Circle processes the call at once (the token rotates) and answers 1.5 s later.
@@ -386,7 +383,7 @@ describe.skipIf(!hasChromium)('the session keeper in Chromium tabs', () => {
     expect(rotationsOf(a!)[0]!.session.refreshToken).not.toBe(session.refreshToken);
   }, 60_000);
 
-  it('an expired session: one sessionExpired per tab, one refresh call, no loop', async () => {
+  it('reports an expired session once per tab (sessionExpired), with one refresh call and no loop', async () => {
     const tabs = await openTabs(5);
     const session = login();
     // Circle's clock passes the user token's expiry; the tabs find out when they refresh.

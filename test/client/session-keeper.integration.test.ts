@@ -10,6 +10,7 @@ import {
   type SessionStorageLike,
 } from '../../src/client/index.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import { refreshInput } from '../support/session.js';
 
 /**
  * The keeper's retry rules in Node, against the gateway on its simulator. Node has no
@@ -92,7 +93,7 @@ describe('the session keeper (Node, shared storage)', () => {
     expect(a.expired).toEqual([]);
   });
 
-  it('Circle rotated but its answer was lost (UPSTREAM_UNAVAILABLE): the retry under the same key gets the replay', async () => {
+  it('retries under the same key when Circle rotated but its answer is lost (UPSTREAM_UNAVAILABLE), and gets the replay', async () => {
     simulator().injectFault({ path: 'refresh', drop: true, afterProcessing: true });
     const a = tab();
     const login = dueLogin();
@@ -113,15 +114,9 @@ describe('the session keeper (Node, shared storage)', () => {
     const login = dueLogin();
     const idempotencyKey = newIdempotencyKey();
     // The closed tab's call reached Circle (the token rotated); its answer was lost with the tab.
-    const lost = await refreshUserToken(
-      {
-        user: { userToken: login.userToken },
-        deviceId: login.deviceId,
-        refreshToken: login.refreshToken,
-        idempotencyKey,
-      },
-      { url: gateway.graphqlUrl },
-    );
+    const lost = await refreshUserToken(refreshInput(login, idempotencyKey), {
+      url: gateway.graphqlUrl,
+    });
     storage.setItem(
       'circle-session',
       JSON.stringify({

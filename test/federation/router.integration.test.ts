@@ -13,7 +13,9 @@ import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway } from '../support/gateway-server.js';
-import { listen, post, REFRESH_MUTATION, startAccountSubgraph } from './support.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { refreshInput } from '../support/session.js';
+import { listen, post, startAccountSubgraph } from './support.js';
 
 /** Another team's subgraph with the generic names the gateway used to have. */
 const STATUS_TYPE_DEFS = /* GraphQL */ `
@@ -124,11 +126,7 @@ describe.each(COMPOSERS)('SUBGRAPH=true composed by %s, behind Hive Gateway', (_
     const { body } = await send(
       REFRESH_MUTATION,
       {
-        input: {
-          user: { userToken: session.userToken },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-        },
+        input: refreshInput(session),
       },
       { 'x-request-id': requestId, 'x-forwarded-for': '203.0.113.10' },
     );

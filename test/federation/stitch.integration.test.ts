@@ -11,7 +11,9 @@ import {
 import { createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../../src/schema/index.js';
-import { post, REFRESH_MUTATION, startGatewayOnSimulator } from './support.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { refreshInput } from '../support/session.js';
+import { post, startGatewayOnSimulator } from './support.js';
 
 type Executor = ReturnType<typeof buildHTTPExecutor>;
 
@@ -90,11 +92,7 @@ describe.each(SETUPS)('the gateway stitched with another schema, %s', (_name, se
 
   it('refreshes, then reports the reused refresh token as REFRESH_REJECTED with its upstream details', async () => {
     const session = gateway.simulator.createSession();
-    const input = {
-      user: { userToken: session.userToken },
-      deviceId: session.deviceId,
-      refreshToken: session.refreshToken,
-    };
+    const input = refreshInput(session);
     const first = await send(REFRESH_MUTATION, { input });
     expect(first.body.errors).toBeUndefined();
     expect((first.body.data!.refreshUserToken as { userId: string }).userId).toBe(session.userId);

@@ -5,12 +5,9 @@ import { buildSchema, isInputObjectType, isSpecifiedScalarType, parse, printSche
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../../src/schema/index.js';
 import { subgraphSchema, subgraphSdl } from '../../src/subgraph.js';
-import {
-  post,
-  REFRESH_MUTATION,
-  startAccountSubgraph,
-  startGatewayOnSimulator,
-} from './support.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { refreshInput } from '../support/session.js';
+import { post, startAccountSubgraph, startGatewayOnSimulator } from './support.js';
 
 const ONE_OF_INPUT = /input UserIdentityInput\b[^{]*@oneOf[^{]*\{/;
 
@@ -120,11 +117,7 @@ describe('composed with a second subgraph, behind Hive Gateway', () => {
     const session = tokens.simulator.createSession();
     const before = tokens.upstreamCalls();
     const { body } = await send(REFRESH_MUTATION, {
-      input: {
-        user: { userToken: session.userToken },
-        deviceId: session.deviceId,
-        refreshToken: session.refreshToken,
-      },
+      input: refreshInput(session),
     });
     expect(body.errors).toBeUndefined();
     const payload = body.data?.refreshUserToken as Record<string, string>;
@@ -163,11 +156,7 @@ describe('composed with a second subgraph, behind Hive Gateway', () => {
 
   it('keeps the upstream error code: a rotated refresh token reused is REFRESH_REJECTED', async () => {
     const session = tokens.simulator.createSession();
-    const input = {
-      user: { userToken: session.userToken },
-      deviceId: session.deviceId,
-      refreshToken: session.refreshToken,
-    };
+    const input = refreshInput(session);
     const first = await send(REFRESH_MUTATION, { input });
     expect(first.body.errors).toBeUndefined();
     const again = await send(REFRESH_MUTATION, { input });

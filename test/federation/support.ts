@@ -12,6 +12,7 @@ import { createGateway } from '../../src/http/gateway.js';
 import { SIMULATOR_API_KEY } from '../../src/http/server.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startCircleSimulator } from '../../src/simulator/index.js';
+import { postJson } from '../support/requests.js';
 
 /** Listens on 127.0.0.1, port 0. */
 export async function listen(handler: RequestListener) {
@@ -92,11 +93,12 @@ export async function post(
   query: string,
   variables: Record<string, unknown> = {},
 ) {
-  const response = await fetchFn(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
+  const response = await postJson(
+    url,
+    { query, variables },
+    { accept: 'application/json' },
+    { fetch: fetchFn },
+  );
   return {
     status: response.status,
     body: (await response.json()) as {
@@ -105,14 +107,3 @@ export async function post(
     },
   };
 }
-
-export const REFRESH_MUTATION = /* GraphQL */ `
-  mutation Refresh($input: RefreshUserTokenInput!) {
-    refreshUserToken(input: $input) {
-      userToken
-      refreshToken
-      userId
-      requestId
-    }
-  }
-`;

@@ -2,6 +2,7 @@ import { createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
 import { negotiateMediaType } from '../../src/http/accept.js';
 import { schema } from '../../src/schema/index.js';
+import { postJson } from '../support/requests.js';
 
 /**
  * The gateway decides Accept before execution (a refresh must not run when its answer cannot be
@@ -55,11 +56,12 @@ describe("the Accept pre-check is Yoga's negotiation", () => {
   it(`agrees with Yoga on ${matrix.size} Accept values`, async () => {
     const disagreements: string[] = [];
     for (const accept of matrix) {
-      const response = await yoga.fetch('http://localhost/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept },
-        body: JSON.stringify({ query: '{ __typename }' }),
-      });
+      const response = await postJson(
+        'http://localhost/graphql',
+        { query: '{ __typename }' },
+        { accept },
+        { fetch: yoga.fetch },
+      );
       await response.arrayBuffer();
       const chosen = negotiateMediaType(accept);
       const yogas =

@@ -1,14 +1,14 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { jwtLike } from '../support/jwt.js';
 import { rawExchange, startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
-import { answer, jwtLike, startRecordingUpstream } from '../support/recording-upstream.js';
+import { answer, startRecordingUpstream } from '../support/recording-upstream.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
 
-const QUERY =
-  'mutation($input: RefreshUserTokenInput!) { refreshUserToken(input: $input) { userToken } }';
 const body = (refreshToken: string) =>
   JSON.stringify({
-    query: QUERY,
+    query: REFRESH_MUTATION,
     variables: {
       input: { user: { userToken: jwtLike({ sub: 'u' }) }, deviceId: 'd', refreshToken },
     },

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createApiGateway,
-  type GraphQLBody,
-  jwtWith,
-  REFRESH_MUTATION,
-} from '../support/api-gateway.js';
+import { createApiGateway, type GraphQLBody } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
 
 describe('GET /graphql in a browser', () => {
   it('serves a self-hosted GraphiQL page with the example mutation', async () => {
@@ -80,7 +77,7 @@ describe('/health and /ready', () => {
     });
     api.onRefresh({ status: 503, body: { code: -1, message: 'down' } });
     await api.graphql(REFRESH_MUTATION, {
-      input: { user: { userToken: jwtWith({}) }, deviceId: 'd', refreshToken: 'r' },
+      input: { user: { userToken: jwtLike({}) }, deviceId: 'd', refreshToken: 'r' },
     });
 
     const response = await api.gateway.yoga.fetch('http://localhost/ready');
@@ -110,7 +107,7 @@ describe('drain()', () => {
 
     const response = await api.post({
       query: REFRESH_MUTATION,
-      variables: { input: { user: { userToken: jwtWith({}) }, deviceId: 'd', refreshToken: 'r' } },
+      variables: { input: { user: { userToken: jwtLike({}) }, deviceId: 'd', refreshToken: 'r' } },
     });
     const body = (await response.json()) as GraphQLBody<unknown>;
 

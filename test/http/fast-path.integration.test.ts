@@ -3,18 +3,16 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { SIMULATOR_API_KEY } from '../../src/http/server.js';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
-import { createApiGateway, REFRESH_MUTATION } from '../support/api-gateway.js';
+import { createApiGateway } from '../support/api-gateway.js';
 import { startTestGateway } from '../support/gateway-server.js';
 import { type RawAnswer, rawPost } from '../support/loopback-gateway.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
 import {
   FUZZ,
   type RawRequest,
-  REFRESH_QUERY,
   rawRequest,
   refreshVariables,
   startFuzzTarget,
@@ -31,7 +29,6 @@ import {
 
 type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 
-const REFRESH = print(RefreshUserTokenDocument);
 const INFO = 'query Info { circleWalletsGateway { version simulated } }';
 const TWO_OPERATIONS = `${INFO}\nquery Other { circleWalletsGateway { version } }`;
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -155,7 +152,7 @@ describe('the fast path answers as Yoga does', () => {
   for (const [name, variables] of refreshCases) {
     for (const accept of [undefined, 'application/graphql-response+json']) {
       it(`${name}, Accept ${accept ?? '(none)'}`, async () => {
-        const body = JSON.stringify({ query: REFRESH, variables: await variables() });
+        const body = JSON.stringify({ query: REFRESH_MUTATION, variables: await variables() });
         const headers = { ...JSON_TYPE, ...requestId(), ...(accept ? { accept } : {}) };
         const { a, b } = await both(headers, body);
         expect(b).toEqual(a);
@@ -166,7 +163,7 @@ describe('the fast path answers as Yoga does', () => {
   it('an upstream that keeps failing (UPSTREAM_UNAVAILABLE after retries, same key)', async () => {
     const s = await session();
     const body = JSON.stringify({
-      query: REFRESH,
+      query: REFRESH_MUTATION,
       variables: {
         input: {
           user: { userToken: s.userToken },
@@ -230,7 +227,7 @@ describe('the fast path answers as Yoga does', () => {
 
   it('a browser origin: CORS headers for an allowed one, none for another', async () => {
     for (const origin of [APP_ORIGIN, 'https://elsewhere.example.com', 'null']) {
-      for (const query of [INFO, REFRESH]) {
+      for (const query of [INFO, REFRESH_MUTATION]) {
         const { a, b } = await both(
           { ...JSON_TYPE, origin, ...requestId() },
           JSON.stringify({ query, variables: {} }),
@@ -351,7 +348,7 @@ describe('the fast path keeps the request-level controls', () => {
   it('device limit, userId switch, hidden suggestions, HSTS, then the address limit', async () => {
     const s = await upstream.simulator.createSession();
     const refresh = (input: Record<string, unknown>) =>
-      JSON.stringify({ query: REFRESH, variables: { input } });
+      JSON.stringify({ query: REFRESH_MUTATION, variables: { input } });
     const byToken = {
       user: { userToken: s.userToken },
       deviceId: s.deviceId,
@@ -442,7 +439,7 @@ describe('the fast path under fuzzed variables', () => {
     };
     yoga = await startTestGateway({ ...env, FAST_PATH: 'false' });
     fast = await startTestGateway(env);
-    await rawPost(fast.graphqlUrl, JSON_TYPE, JSON.stringify({ query: REFRESH_QUERY }));
+    await rawPost(fast.graphqlUrl, JSON_TYPE, JSON.stringify({ query: REFRESH_MUTATION }));
   });
   afterAll(async () => {
     await fast?.close();
@@ -463,7 +460,7 @@ describe('the fast path under fuzzed variables', () => {
     const servedBefore = fast.gateway.fastPathStats().served;
     await fc.assert(
       fc.asyncProperty(refreshVariables, async (variables) => {
-        const body = JSON.stringify({ query: REFRESH_QUERY, variables });
+        const body = JSON.stringify({ query: REFRESH_MUTATION, variables });
         const headers = { ...JSON_TYPE, 'x-request-id': randomUUID() };
         const a = await rawPost(yoga.graphqlUrl, headers, body);
         const b = await rawPost(fast.graphqlUrl, headers, body);

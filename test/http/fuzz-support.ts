@@ -4,22 +4,20 @@
  * code under test, so "should this reach Circle?" is decided without asking the gateway.
  */
 import fc from 'fast-check';
-import { print } from 'graphql';
 import { expect } from 'vitest';
 import { isWellFormedJwt } from '../../src/circle/jwt.js';
-import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { readConfig } from '../../src/settings.js';
 import { API_KEY, CONTRACT_CODES, MINT_PATH } from '../circle/support.js';
 import { startTestGateway } from '../support/gateway-server.js';
-import { answer, jwtLike, startRecordingUpstream } from '../support/recording-upstream.js';
+import { jwtLike } from '../support/jwt.js';
+import { answer, startRecordingUpstream } from '../support/recording-upstream.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
 
 /** Fixed unless FUZZ_SEED says otherwise; fast-check prints seed and path on a failure. */
 export const FUZZ = {
   seed: Number(process.env.FUZZ_SEED ?? 20_261_127),
   numRuns: Number(process.env.FUZZ_RUNS ?? 200),
 };
-
-export const REFRESH_QUERY = print(RefreshUserTokenDocument);
 
 /** The gateway's default body limit: a larger request is refused before it is read. */
 export const MAX_BODY_BYTES = readConfig({}).maxBodyBytes;
@@ -332,7 +330,7 @@ const deepJson = fc
   )
   .map(([depth, kind, where]) => {
     const deep = kind === 'array' ? nest(depth, '[', ']') : nest(depth, '{"a":', '}');
-    const query = JSON.stringify(REFRESH_QUERY);
+    const query = JSON.stringify(REFRESH_MUTATION);
     switch (where) {
       case 'body':
         return deep;
@@ -357,20 +355,20 @@ const longString = fc
     if (where === 'raw') return long;
     if (where === 'query') return JSON.stringify({ query: long });
     if (where === 'operationName')
-      return JSON.stringify({ query: REFRESH_QUERY, operationName: long });
+      return JSON.stringify({ query: REFRESH_MUTATION, operationName: long });
     const input: Record<string, unknown> = {
       user: { userToken: where === 'userToken' ? long : jwtLike({}) },
       deviceId: where === 'deviceId' ? long : 'device',
       refreshToken: where === 'refreshToken' ? long : 'refresh',
     };
-    return JSON.stringify({ query: REFRESH_QUERY, variables: { input } });
+    return JSON.stringify({ query: REFRESH_MUTATION, variables: { input } });
   });
 
 const graphqlShaped = fc
   .record(
     {
       query: fc.oneof(
-        { weight: 4, arbitrary: fc.constant(REFRESH_QUERY) },
+        { weight: 4, arbitrary: fc.constant(REFRESH_MUTATION) },
         { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
         {
           weight: 1,
@@ -395,7 +393,7 @@ const graphqlShaped = fc
 const truncatedValid = fc
   .tuple(refreshVariables, fc.double({ min: 0, max: 1, noNaN: true }))
   .map(([variables, at]) => {
-    const whole = JSON.stringify({ query: REFRESH_QUERY, variables });
+    const whole = JSON.stringify({ query: REFRESH_MUTATION, variables });
     return whole.slice(0, Math.floor(whole.length * at));
   });
 
@@ -406,7 +404,7 @@ export const rawRequest: fc.Arbitrary<RawRequest> = fc.record({
     {
       weight: 2,
       arbitrary: refreshVariables.map((variables) =>
-        JSON.stringify({ query: REFRESH_QUERY, variables }),
+        JSON.stringify({ query: REFRESH_MUTATION, variables }),
       ),
     },
     { weight: 2, arbitrary: fc.json({ maxDepth: 4 }) },

@@ -1,14 +1,15 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFRESH_PATH } from '../circle/support.js';
-import { jwtLike } from '../support/recording-upstream.js';
+import { jwtLike } from '../support/jwt.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { postJson } from '../support/requests.js';
 import {
   expectGraphQLResponse,
   FUZZ,
   MAX_BODY_BYTES,
   nest,
   type RawRequest,
-  REFRESH_QUERY,
   rawRequest,
   reachesCircle,
   refreshVariables,
@@ -42,11 +43,9 @@ describe('the refresh mutation under fuzzed variables', () => {
         // What the gateway receives is the JSON round trip: undefined and NaN do not survive it.
         const sent = JSON.parse(JSON.stringify(variables)) as Record<string, unknown>;
         const before = target.upstream.calls.length;
-        const request = JSON.stringify({ query: REFRESH_QUERY, variables: sent });
-        const response = await fetch(target.gateway.graphqlUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
-          body: request,
+        const request = JSON.stringify({ query: REFRESH_MUTATION, variables: sent });
+        const response = await postJson(target.gateway.graphqlUrl, request, {
+          accept: 'application/json',
         });
         const text = await response.text();
 
@@ -106,7 +105,7 @@ function isValidRefresh(request: RawRequest): boolean {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false;
   const { query, variables, operationName, extensions } = parsed as Record<string, unknown>;
   return (
-    query === REFRESH_QUERY &&
+    query === REFRESH_MUTATION &&
     (operationName === undefined ||
       operationName === null ||
       operationName === 'RefreshUserToken') &&
@@ -166,7 +165,7 @@ describe('the GraphQL endpoint under fuzzed HTTP bodies', () => {
   it('still serves a valid refresh after the fuzzing', async () => {
     const response = await send({
       body: JSON.stringify({
-        query: REFRESH_QUERY,
+        query: REFRESH_MUTATION,
         variables: {
           input: { user: { userToken: jwtLike({}) }, deviceId: 'd', refreshToken: 'r' },
         },
@@ -188,13 +187,9 @@ describe('findings of the fuzzers', () => {
     await target?.close();
   });
   const post = (body: string, headers: Record<string, string> = {}) =>
-    fetch(target.gateway.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body,
-    });
+    postJson(target.gateway.graphqlUrl, body, headers);
   const validBody = JSON.stringify({
-    query: REFRESH_QUERY,
+    query: REFRESH_MUTATION,
     variables: { input: { user: { userToken: jwtLike({}) }, deviceId: 'd', refreshToken: 'r' } },
   });
 

@@ -1,24 +1,21 @@
-import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from '../support/chromium.js';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import { requires } from '../support/requires.js';
 
 /**
  * What GraphiQL costs a browser on the wire: bytes received for a first and a second page view,
  * counted by Chromium itself (DevTools protocol, `encodedDataLength`: headers and body as sent).
  */
 
-describe.skipIf(!hasChromium)('GraphiQL transfer, first and second view (Chromium)', () => {
+requires('chromium').describe('GraphiQL transfer, first and second view (Chromium)', () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   let browser: Browser;
 
   beforeAll(async () => {
     gateway = await startTestGateway();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from '../support/chromium.js';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import { requires } from '../support/requires.js';
 
 /**
  * GraphiQL as a person sees it: Debian's Chromium, headless, opening the gateway that runs on its
@@ -16,15 +17,7 @@ const isLoopback = (url: string) => {
   return ['127.0.0.1', 'localhost', '[::1]'].includes(hostname);
 };
 
-// In CI the browser is installed by .ci/run: a missing one there is a failure, not a skip.
-if (!hasChromium) {
-  console.warn(
-    `Skipping the GraphiQL browser suite: ${CHROMIUM} is missing. Install it with ` +
-      '`apt-get install -y chromium` (CI does), or set CHROMIUM_PATH.',
-  );
-}
-
-describe.skipIf(!hasChromium)('GraphiQL in a real browser (Chromium, offline)', () => {
+requires('chromium').describe('GraphiQL in a real browser (Chromium, offline)', () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   let browser: Browser;
   let page: Page;
@@ -38,11 +31,7 @@ describe.skipIf(!hasChromium)('GraphiQL in a real browser (Chromium, offline)', 
 
   beforeAll(async () => {
     gateway = await startTestGateway();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     // Anything but loopback is refused: the page must work with no internet at all.
     await context.route('**/*', (route) =>

@@ -7,8 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayOptions } from '../../src/http/gateway.js';
 import { capturePeerAddresses } from '../../src/security/peer-address.js';
 import type { RateLimitStore } from '../../src/security/rate-limit.js';
-import { createApiGateway, jwtWith, REFRESH_MUTATION } from '../support/api-gateway.js';
+import { createApiGateway } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
 import { rawPost } from '../support/loopback-gateway.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
 
 /**
  * One pipeline, two transports: a plugin given to createGateway runs whichever path serves a
@@ -43,7 +45,7 @@ async function listen(options: Partial<GatewayOptions>) {
 
 const session = () => ({
   input: {
-    user: { userToken: jwtWith({ exp: Math.floor(Date.now() / 1000) + 3600 }) },
+    user: { userToken: jwtLike({ exp: Math.floor(Date.now() / 1000) + 3600 }) },
     deviceId: `device-${randomUUID()}`,
     refreshToken: 'refresh-token',
     idempotencyKey: randomUUID(),
@@ -278,7 +280,7 @@ describe('a plugin that adds an HTTP-level plugin at init', () => {
   });
 });
 
-describe('one GraphQL path (issue 11, item 1)', () => {
+describe('one GraphQL path', () => {
   for (const path of ['/graphql/', '//graphql', '/x/graphql', '/metrics/graphql', '/graphql/x']) {
     it(`answers 404 on ${path}, with no upstream call`, async () => {
       const api = await listen({});
@@ -304,7 +306,7 @@ describe('one GraphQL path (issue 11, item 1)', () => {
   });
 });
 
-describe('a reset connection (issue 11, item 2)', () => {
+describe('a reset connection', () => {
   it('stays within the address limit: an unknown peer is a bucket of its own', async () => {
     const api = await listen({
       security: {
@@ -343,7 +345,7 @@ describe('a reset connection (issue 11, item 2)', () => {
   });
 });
 
-describe('an Accept the gateway cannot answer (issue 11, item 3)', () => {
+describe('an Accept the gateway cannot answer', () => {
   for (const fastPath of [true, false]) {
     for (const accept of [
       'application/json; charset=iso-8859-1',
@@ -362,7 +364,7 @@ describe('an Accept the gateway cannot answer (issue 11, item 3)', () => {
   }
 });
 
-describe("Yoga's parse cache (issue 11, item 13)", () => {
+describe("Yoga's parse cache", () => {
   it('is bounded by bytes: padded documents do not pile up', async () => {
     const api = await listen({ documentCache: { maxBytes: 200_000, maxDocumentBytes: 16_384 } });
     const padding = `#${'x'.repeat(8_000)}\n`;

@@ -6,8 +6,10 @@ import type { GatewayOptions } from '../../src/http/gateway.js';
 import { createGraphQLRoute } from '../../src/http/graphql-path.js';
 import { createRequestChecks } from '../../src/http/request-checks.js';
 import { capturePeerAddresses } from '../../src/security/peer-address.js';
-import { createApiGateway, jwtWith, REFRESH_MUTATION } from '../support/api-gateway.js';
+import { createApiGateway } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
 import { rawPost } from '../support/loopback-gateway.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
 
 /**
  * Every request check holds on every way a request is served: node:http with the fast path, node:http
@@ -41,7 +43,7 @@ const refreshBody = () =>
     query: REFRESH_MUTATION,
     variables: {
       input: {
-        user: { userToken: jwtWith({ exp: Math.floor(Date.now() / 1000) + 3600 }) },
+        user: { userToken: jwtLike({ exp: Math.floor(Date.now() / 1000) + 3600 }) },
         deviceId: `device-${randomUUID()}`,
         refreshToken: 'refresh-token',
       },

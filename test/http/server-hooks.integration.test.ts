@@ -7,6 +7,7 @@ import {
   readConfig,
   startGatewayServer,
 } from '../../src/public-api.js';
+import { postJson } from '../support/requests.js';
 
 /** startGatewayServer takes the code hooks createGateway takes, on top of the settings. */
 const running: RunningGateway[] = [];
@@ -41,10 +42,9 @@ describe('startGatewayServer hooks', () => {
     running.push(gateway);
     const session = gateway.demoSession!;
     const refresh = async (headers: Record<string, string>) => {
-      const response = await fetch(gateway.graphqlUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({
+      const response = await postJson(
+        gateway.graphqlUrl,
+        {
           query: REFRESH,
           variables: {
             input: {
@@ -53,8 +53,9 @@ describe('startGatewayServer hooks', () => {
               refreshToken: session.refreshToken,
             },
           },
-        }),
-      });
+        },
+        headers,
+      );
       return (await response.json()) as {
         data?: unknown;
         errors?: Array<{ extensions: { code: string } }>;

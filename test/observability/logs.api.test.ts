@@ -1,21 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { CircleClient } from '../../src/circle/client.js';
-import { createGateway } from '../../src/http/gateway.js';
-import { createLogger } from '../../src/observability/logger.js';
 import {
   API_KEY,
   type ApiGateway,
   createApiGateway,
-  jwtWith,
-  REFRESH_MUTATION,
+  createBrokenGateway,
   type UpstreamAnswer,
 } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { postJson } from '../support/requests.js';
 
-const SENT_USER_TOKEN = jwtWith({ sub: 'sent-user-token-LOGCHECK' });
+const SENT_USER_TOKEN = jwtLike({ sub: 'sent-user-token-LOGCHECK' });
 const SENT_REFRESH_TOKEN = 'sent-refresh-token-LOGCHECK';
 const MINTED_TOKEN = 'minted-user-token-LOGCHECK';
 const MINTED_KEY = 'minted-encryption-key-LOGCHECK';
-const RECEIVED_TOKEN = jwtWith({ sub: 'received-user-token-LOGCHECK', exp: 1_893_456_000 });
+const RECEIVED_TOKEN = jwtLike({ sub: 'received-user-token-LOGCHECK', exp: 1_893_456_000 });
 const RECEIVED_REFRESH = 'received-refresh-token-LOGCHECK';
 const RECEIVED_KEY = 'received-encryption-key-LOGCHECK';
 const SECRETS = [
@@ -211,26 +210,17 @@ describe('the log lines', () => {
   });
 
   it('hold no key or token, and carry the request id, when a resolver fails unexpectedly', async () => {
-    const lines: string[] = [];
-    const broken: CircleClient = {
-      refreshUserToken: () => {
-        throw new TypeError(`oops ${API_KEY} ${SENT_USER_TOKEN}`);
-      },
-      createUserToken: () => Promise.reject(new TypeError('oops')),
-      status: () => ({ circuit: 'closed', inFlight: 0, queued: 0 }),
-      close: async () => {},
-    };
-    const gateway = createGateway({
-      client: broken,
-      logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
-    });
+    const { gateway, lines } = createBrokenGateway(
+      new TypeError(`oops ${API_KEY} ${SENT_USER_TOKEN}`),
+    );
     const requestId = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
 
-    await gateway.yoga.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-      body: JSON.stringify({ query: REFRESH_MUTATION, variables: byToken }),
-    });
+    await postJson(
+      'http://localhost/graphql',
+      { query: REFRESH_MUTATION, variables: byToken },
+      { 'x-request-id': requestId },
+      { fetch: gateway.yoga.fetch },
+    );
 
     expect(lines.length).toBeGreaterThan(0);
     expectSafeJsonLines(lines);
@@ -240,26 +230,15 @@ describe('the log lines', () => {
 
   // Yoga's own line for a resolver bug would carry neither the request id nor the cause's name.
   it('carry the request id on every line when a resolver fails unexpectedly', async () => {
-    const lines: string[] = [];
-    const broken: CircleClient = {
-      refreshUserToken: () => {
-        throw new TypeError('oops');
-      },
-      createUserToken: () => Promise.reject(new TypeError('oops')),
-      status: () => ({ circuit: 'closed', inFlight: 0, queued: 0 }),
-      close: async () => {},
-    };
-    const gateway = createGateway({
-      client: broken,
-      logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
-    });
+    const { gateway, lines } = createBrokenGateway(new TypeError('oops'));
     const requestId = 'dddddddd-dddd-4ddd-8ddd-dddddddddddd';
 
-    await gateway.yoga.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-      body: JSON.stringify({ query: REFRESH_MUTATION, variables: byToken }),
-    });
+    await postJson(
+      'http://localhost/graphql',
+      { query: REFRESH_MUTATION, variables: byToken },
+      { 'x-request-id': requestId },
+      { fetch: gateway.yoga.fetch },
+    );
 
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) expect(JSON.parse(line)).toMatchObject({ requestId });

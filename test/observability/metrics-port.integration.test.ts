@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/settings.js';
-import { post, productionGateways } from '../support/loopback-gateway.js';
+import { productionGateways } from '../support/loopback-gateway.js';
+import { post } from '../support/requests.js';
 
 const KEY = 'TEST_API_KEY:metrics-port:metrics-port-secret';
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import { refreshInput } from '../support/session.js';
 
 /** Reads one sample from the text exposition format; 0 when the series is absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -43,12 +44,6 @@ describe('GET /metrics on the gateway that npm start runs', () => {
     simulator().advanceClock(1_100);
     return simulator().createSession();
   };
-  const inputOf = (session: { userToken: string; deviceId: string; refreshToken: string }) => ({
-    user: { userToken: session.userToken },
-    deviceId: session.deviceId,
-    refreshToken: session.refreshToken,
-  });
-
   it('starts with every series at zero', async () => {
     const text = await scrape();
     expect(sample(text, 'gateway_graphql_requests_total', { outcome: 'ok' })).toBe(0);
@@ -62,30 +57,35 @@ describe('GET /metrics on the gateway that npm start runs', () => {
     // Two successes.
     for (let i = 0; i < 2; i += 1) {
       const { body } = await gateway.execute(RefreshUserTokenDocument, {
-        input: inputOf(newSession()),
+        input: refreshInput(newSession()),
       });
       expect(body.errors).toBeUndefined();
     }
     // A reused refresh token: REFRESH_REJECTED after one upstream 400.
     const session = newSession();
-    await gateway.execute(RefreshUserTokenDocument, { input: inputOf(session) });
-    const rejected = await gateway.execute(RefreshUserTokenDocument, { input: inputOf(session) });
+    await gateway.execute(RefreshUserTokenDocument, { input: refreshInput(session) });
+    const rejected = await gateway.execute(RefreshUserTokenDocument, {
+      input: refreshInput(session),
+    });
     expect(rejected.body.errors?.[0]?.extensions.code).toBe('REFRESH_REJECTED');
     // A broken oneOf: BAD_USER_INPUT, no upstream call.
     const broken = newSession();
     const bad = await gateway.execute(RefreshUserTokenDocument, {
-      input: { ...inputOf(broken), user: { userId: broken.userId, userToken: broken.userToken } },
+      input: {
+        ...refreshInput(broken),
+        user: { userId: broken.userId, userToken: broken.userToken },
+      },
     } as never);
     expect(bad.body.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
     // One 503, retried, then a success.
     simulator().injectFault({ path: 'refresh', status: 503 });
     const retried = await gateway.execute(RefreshUserTokenDocument, {
-      input: inputOf(newSession()),
+      input: refreshInput(newSession()),
     });
     expect(retried.body.errors).toBeUndefined();
     // Two identical refreshes at once: one upstream call, one coalesced.
     simulator().injectFault({ path: 'refresh', latencyMs: 200 });
-    const shared = inputOf(newSession());
+    const shared = refreshInput(newSession());
     const pair = await Promise.all([
       gateway.execute(RefreshUserTokenDocument, { input: shared }),
       gateway.execute(RefreshUserTokenDocument, { input: shared }),
@@ -120,7 +120,7 @@ describe('GET /metrics on the gateway that npm start runs', () => {
   it('shows a call in flight while Circle is slow to answer', async () => {
     simulator().injectFault({ path: 'refresh', latencyMs: 600 });
     const pending = gateway.execute(RefreshUserTokenDocument, {
-      input: inputOf(newSession()),
+      input: refreshInput(newSession()),
     });
     await expect
       .poll(async () => sample(await scrape(), 'gateway_upstream_in_flight'), { timeout: 2_000 })

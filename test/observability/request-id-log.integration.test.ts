@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import { refreshInput } from '../support/session.js';
 
 describe('the request id in the logs', () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
@@ -21,11 +22,7 @@ describe('the request id in the logs', () => {
     const { response, body } = await gateway.execute(
       RefreshUserTokenDocument,
       {
-        input: {
-          user: { userToken: session.userToken },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-        },
+        input: refreshInput(session),
       },
       headers,
     );

@@ -15,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATOR_API_KEY } from '../../src/http/server.js';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { postJson } from '../support/requests.js';
+import { refreshInput } from '../support/session.js';
 import { copyOf, envOf, execFormOf, parseDockerfile, type Stage } from './dockerfile.js';
 
 /**
@@ -72,13 +75,6 @@ function replay(stage: Stage, dir: string, done: Record<string, Replayed>): Repl
   }
   return { dir, workdir };
 }
-
-const post = (url: string, body: unknown) =>
-  fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
 
 describe('the Dockerfile, its steps replayed outside Docker', () => {
   let scratch: string;
@@ -158,16 +154,9 @@ describe('the Dockerfile, its steps replayed outside Docker', () => {
 
     const refresh = async () => {
       const session = simulator.simulator.createSession();
-      const response = await post(graphqlUrl as string, {
-        query:
-          'mutation($input: RefreshUserTokenInput!) { refreshUserToken(input: $input) { userToken refreshToken } }',
-        variables: {
-          input: {
-            user: { userToken: session.userToken },
-            deviceId: session.deviceId,
-            refreshToken: session.refreshToken,
-          },
-        },
+      const response = await postJson(graphqlUrl as string, {
+        query: REFRESH_MUTATION,
+        variables: { input: refreshInput(session) },
       });
       return (await response.json()) as { data?: { refreshUserToken: { userToken: string } } };
     };

@@ -15,7 +15,10 @@ import {
   startCircleSimulator,
   useRefreshUserToken,
 } from '../../src/public-api.js';
-import { jwtWith } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { postJson } from '../support/requests.js';
+import { refreshInput, refreshInputByUserId } from '../support/session.js';
 
 /**
  * A platform team's own Yoga server with its own schema and its own context, adding
@@ -29,10 +32,6 @@ interface HostContext {
   /** A field whose name the gateway's context also has: it must stay the host's. */
   log: string;
 }
-
-const REFRESH = `mutation Refresh($input: RefreshUserTokenInput!) {
-  refreshUserToken(input: $input) { userToken refreshToken userId expiresAt idempotencyKey }
-}`;
 
 function buildHostSchema() {
   const builder = new SchemaBuilder<{ Context: HostContext }>({});
@@ -95,11 +94,7 @@ describe('refreshUserToken embedded in a host Yoga server', () => {
   });
 
   const post = async (body: unknown, headers: Record<string, string> = {}) => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    });
+    const response = await postJson(url, body, headers);
     return {
       status: response.status,
       body: (await response.json()) as {
@@ -109,7 +104,7 @@ describe('refreshUserToken embedded in a host Yoga server', () => {
     };
   };
   const refresh = (input: Record<string, unknown>, headers?: Record<string, string>) =>
-    post({ query: REFRESH, variables: { input } }, headers);
+    post({ query: REFRESH_MUTATION, variables: { input } }, headers);
   const upstreamCalls = () => simulator.simulator.requests.length;
 
   it("keeps the host's own fields and context, and refreshes against Circle", async () => {
@@ -117,11 +112,7 @@ describe('refreshUserToken embedded in a host Yoga server', () => {
     expect(own.body).toEqual({ data: { me: 'alice', hostLog: 'host-log' } });
 
     const session = simulator.simulator.createSession();
-    const { body } = await refresh({
-      user: { userToken: session.userToken },
-      deviceId: session.deviceId,
-      refreshToken: session.refreshToken,
-    });
+    const { body } = await refresh(refreshInput(session));
     expect(body.errors).toBeUndefined();
     const payload = body.data?.refreshUserToken as Record<string, string>;
     expect(payload.userToken).toMatch(/^ey/);
@@ -134,11 +125,7 @@ describe('refreshUserToken embedded in a host Yoga server', () => {
 
   it("answers Circle's refusal with the contract's code, then the device limit refuses without calling Circle", async () => {
     const session = simulator.simulator.createSession();
-    const input = {
-      user: { userToken: session.userToken },
-      deviceId: session.deviceId,
-      refreshToken: session.refreshToken,
-    };
+    const input = refreshInput(session);
     expect((await refresh(input)).body.errors).toBeUndefined();
     // The refresh token has rotated: Circle refuses the old one.
     const replay = await refresh(input);
@@ -160,11 +147,7 @@ describe('refreshUserToken embedded in a host Yoga server', () => {
 
   it("refuses a userId the host's session does not vouch for, before any upstream call", async () => {
     const session = simulator.simulator.createSession();
-    const input = {
-      user: { userId: session.userId },
-      deviceId: session.deviceId,
-      refreshToken: session.refreshToken,
-    };
+    const input = refreshInputByUserId(session);
     const before = upstreamCalls();
     const refused = await refresh(input, { 'x-user': 'mallory' });
     expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
@@ -206,7 +189,7 @@ describe('refreshUserToken embedded in a host Yoga server', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'image/png' },
       body: JSON.stringify({
-        query: REFRESH,
+        query: REFRESH_MUTATION,
         variables: {
           input: {
             user: { userToken: session.userToken },
@@ -223,20 +206,21 @@ describe('refreshUserToken embedded in a host Yoga server', () => {
 
   it('answers a masked INTERNAL_SERVER_ERROR when the host forgets the plugin', async () => {
     const bare = createYoga({ schema: buildHostSchema(), logging: false });
-    const response = await bare.fetch('http://host/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        query: REFRESH,
+    const response = await postJson(
+      'http://host/graphql',
+      {
+        query: REFRESH_MUTATION,
         variables: {
           input: {
-            user: { userToken: jwtWith({ exp: 4_000_000_000 }) },
+            user: { userToken: jwtLike({ exp: 4_000_000_000 }) },
             deviceId: 'd',
             refreshToken: 'r',
           },
         },
-      }),
-    });
+      },
+      {},
+      { fetch: bare.fetch },
+    );
     const body = (await response.json()) as {
       errors: Array<{ message: string; extensions: object }>;
     };
@@ -264,16 +248,16 @@ describe('examples/embed-in-host.ts', () => {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
       const session = simulator.simulator.createSession();
       const refresh = async (user: Record<string, string>, sessionUser: string) => {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-session-user': sessionUser },
-          body: JSON.stringify({
-            query: REFRESH,
+        const response = await postJson(
+          url,
+          {
+            query: REFRESH_MUTATION,
             variables: {
               input: { user, deviceId: session.deviceId, refreshToken: session.refreshToken },
             },
-          }),
-        });
+          },
+          { 'x-session-user': sessionUser },
+        );
         return (await response.json()) as {
           data?: { refreshUserToken: { userId: string } } | null;
           errors?: Array<{ extensions: { code: string } }>;

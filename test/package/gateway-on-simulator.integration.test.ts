@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayInfoDocument, RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import {
+  newSession as createSession,
+  refreshInput,
+  refreshInputByUserId,
+} from '../support/session.js';
 
 /**
  * The product as `npm start` runs it without a key: the gateway listening on loopback, talking to
@@ -18,16 +23,7 @@ describe('the gateway on its embedded simulator', () => {
   });
 
   const newSession = async () => {
-    const response = await fetch(`${gateway.simulator!.url}/simulator/sessions`, {
-      method: 'POST',
-    });
-    const session = (await response.json()) as {
-      userId: string;
-      userToken: string;
-      refreshToken: string;
-      deviceId: string;
-      encryptionKey: string;
-    };
+    const session = await createSession(gateway.simulator!.url);
     secrets.push(session.userToken, session.refreshToken, session.encryptionKey);
     return session;
   };
@@ -39,11 +35,7 @@ describe('the gateway on its embedded simulator', () => {
 
   it('refreshes by userToken, and the rotated refresh token is refused afterwards', async () => {
     const session = await newSession();
-    const input = {
-      user: { userToken: session.userToken },
-      deviceId: session.deviceId,
-      refreshToken: session.refreshToken,
-    };
+    const input = refreshInput(session);
     const first = await gateway.execute(RefreshUserTokenDocument, { input });
     expect(first.body.errors).toBeUndefined();
     expect(first.response.headers.get('cache-control')).toBe('no-store');
@@ -77,11 +69,7 @@ describe('the gateway on its embedded simulator', () => {
     const session = await newSession();
     const before = gateway.simulator!.simulator.requests.length;
     const { body } = await gateway.execute(RefreshUserTokenDocument, {
-      input: {
-        user: { userId: session.userId },
-        deviceId: session.deviceId,
-        refreshToken: session.refreshToken,
-      },
+      input: refreshInputByUserId(session),
     });
     expect(body.errors).toBeUndefined();
     secrets.push(body.data!.refreshUserToken.userToken, body.data!.refreshUserToken.refreshToken!);
@@ -101,12 +89,7 @@ describe('the gateway on its embedded simulator', () => {
     const { body, response } = await gateway.execute(
       RefreshUserTokenDocument,
       {
-        input: {
-          user: { userToken: session.userToken },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-          idempotencyKey,
-        },
+        input: refreshInput(session, idempotencyKey),
       },
       { 'x-request-id': requestId },
     );

@@ -21,6 +21,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { postJson } from '../support/requests.js';
+import { newSession, refreshInput } from '../support/session.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NAME = 'circle-wallets-graphql-gateway';
@@ -204,12 +206,8 @@ describe('the bin, circle-wallets-gateway', () => {
     return { ...banner, stop };
   }
 
-  const postJson = async (url: string, body: unknown) => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  const postForJson = async (url: string, body: unknown) => {
+    const response = await postJson(url, body);
     return (await response.json()) as {
       data?: Record<string, Record<string, string>>;
       errors?: unknown[];
@@ -228,16 +226,10 @@ describe('the bin, circle-wallets-gateway', () => {
     const [documentId] = Object.entries(manifest).find(([, text]) =>
       text.startsWith('mutation RefreshUserToken'),
     )!;
-    const session = await postJson(`${gateway.simulator}/simulator/sessions`, {});
-    const body = await postJson(gateway.graphql, {
+    const session = await newSession(gateway.simulator, {});
+    const body = await postForJson(gateway.graphql, {
       documentId,
-      variables: {
-        input: {
-          user: { userToken: session.userToken },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-        },
-      },
+      variables: { input: refreshInput(session) },
     });
     expect(body.errors).toBeUndefined();
     expect(body.data?.refreshUserToken?.userId).toBe(session.userId);
@@ -247,7 +239,7 @@ describe('the bin, circle-wallets-gateway', () => {
 
   it('is what `npm start` runs in the installed package, with no compiler there', async () => {
     const gateway = await startBin({}, ['npm', 'start'], join(app, 'node_modules', NAME));
-    const body = await postJson(gateway.graphql, {
+    const body = await postForJson(gateway.graphql, {
       query: '{ circleWalletsGateway { simulated } }',
     });
     expect(body.data?.circleWalletsGateway).toEqual({ simulated: true });
@@ -259,7 +251,7 @@ describe('the bin, circle-wallets-gateway', () => {
 
   it('serves the federation subgraph with SUBGRAPH=true', async () => {
     const gateway = await startBin({ SUBGRAPH: 'true' });
-    const body = await postJson(gateway.graphql, { query: '{ _service { sdl } }' });
+    const body = await postForJson(gateway.graphql, { query: '{ _service { sdl } }' });
     const sdl = body.data?._service?.sdl ?? '';
     expect(sdl).toMatch(/^directive @oneOf on INPUT_OBJECT$/m);
     expect(sdl).toMatch(/@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+"/);

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { answer, jwtLike, startRecordingUpstream } from '../support/recording-upstream.js';
+import { jwtLike } from '../support/jwt.js';
+import { answer, startRecordingUpstream } from '../support/recording-upstream.js';
+import { postJson as post } from '../support/requests.js';
 
 /** `npm start` as an operator runs it: a separate process, configured by its environment. */
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -50,13 +52,6 @@ const mutation = (refreshToken: string) => ({
     input: { user: { userToken: jwtLike({ sub: 'u' }) }, deviceId: 'device-1', refreshToken },
   },
 });
-
-const post = (url: string, body: unknown) =>
-  fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
 
 describe('npm start', () => {
   it('serves the mutation against the upstream named by CIRCLE_BASE_URL, and stops on SIGTERM', async () => {

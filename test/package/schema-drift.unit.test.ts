@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { buildSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { schema } from '../../src/schema/index.js';
+import { CONTRACT, requires } from '../support/requires.js';
 
 const committed = readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8');
 
@@ -16,10 +17,8 @@ describe('the committed SDL (schema/schema.graphql)', () => {
     expect(committed).toMatch(/input UserIdentityInput @oneOf \{/);
   });
 
-  // The contract lives in the team's shared folder beside the clone (CI lays it there too).
-  const contractPath = new URL('../../../shared/docs/contract.md', import.meta.url);
-  it.skipIf(!existsSync(contractPath))('has every type and field of the public contract', () => {
-    const contract = readFileSync(contractPath, 'utf8');
+  requires('shared contract').it('has every type and field of the public contract', () => {
+    const contract = readFileSync(CONTRACT, 'utf8');
     const sdl = contract.match(/```graphql\n([\s\S]*?)```/)?.[1];
     if (sdl === undefined) throw new Error('contract.md has no graphql block');
     // The contract's SDL has no Query root; add an empty-enough one so it builds.

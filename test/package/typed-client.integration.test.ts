@@ -8,6 +8,7 @@ import {
   refreshUserToken,
 } from '../../examples/typed-client.js';
 import { startTestGateway } from '../support/gateway-server.js';
+import { refreshInput, refreshInputByUserId } from '../support/session.js';
 
 describe('examples/typed-client.ts against the gateway on its simulator', () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
@@ -21,11 +22,7 @@ describe('examples/typed-client.ts against the gateway on its simulator', () => 
 
   it('refreshes with typed variables and gets a typed payload', async () => {
     const session = gateway.simulator!.simulator.createSession();
-    const input: RefreshVariables['input'] = {
-      user: { userToken: session.userToken },
-      deviceId: session.deviceId,
-      refreshToken: session.refreshToken,
-    };
+    const input: RefreshVariables['input'] = refreshInput(session);
     const payload = await refreshUserToken(gateway.graphqlUrl, input);
     expect(payload.userId).toBe(session.userId);
     expect(payload.userToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
@@ -39,11 +36,7 @@ describe('examples/typed-client.ts against the gateway on its simulator', () => 
 
   it('refreshes by userId as well', async () => {
     const session = gateway.simulator!.simulator.createSession();
-    const payload = await refreshUserToken(gateway.graphqlUrl, {
-      user: { userId: session.userId },
-      deviceId: session.deviceId,
-      refreshToken: session.refreshToken,
-    });
+    const payload = await refreshUserToken(gateway.graphqlUrl, refreshInputByUserId(session));
     expect(payload.userId).toBe(session.userId);
   });
 });

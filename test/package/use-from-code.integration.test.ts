@@ -3,27 +3,16 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../examples/use-from-code.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { postJson } from '../support/requests.js';
+import { newSession, refreshInput, type SessionTokens } from '../support/session.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const MUTATION = `mutation Refresh($input: RefreshUserTokenInput!) {
-  refreshUserToken(input: $input) { userToken userId }
-}`;
-
-async function refreshThrough(graphqlUrl: string, session: Record<string, string>) {
-  const response = await fetch(graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      query: MUTATION,
-      variables: {
-        input: {
-          user: { userToken: session.userToken },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-        },
-      },
-    }),
+async function refreshThrough(graphqlUrl: string, session: SessionTokens) {
+  const response = await postJson(graphqlUrl, {
+    query: REFRESH_MUTATION,
+    variables: { input: refreshInput(session) },
   });
   return (await response.json()) as {
     data?: { refreshUserToken: { userToken: string; userId: string } };
@@ -101,9 +90,7 @@ describe('examples/use-from-code.ts', () => {
       child!.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr.join('')}`)));
     });
 
-    const session = (await (
-      await fetch(`${started.simulator}/simulator/sessions`, { method: 'POST' })
-    ).json()) as Record<string, string>;
+    const session = await newSession(started.simulator);
     const body = await refreshThrough(started.graphql, session);
     expect(body.errors).toBeUndefined();
     expect(body.data?.refreshUserToken.userId).toBe(session.userId);

@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createApiGateway,
-  jwtWith,
-  REFRESH_MUTATION,
-  REFRESH_PATH,
-  type RefreshPayload,
-} from '../support/api-gateway.js';
+import { createApiGateway, REFRESH_PATH } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
+import { REFRESH_MUTATION, type RefreshPayload } from '../support/refresh.js';
+import { postJson } from '../support/requests.js';
 
 const input = (refreshToken = 'refresh-token-0001', extra: Record<string, unknown> = {}) => ({
   input: {
-    user: { userToken: jwtWith({ sub: 'user-0001' }) },
+    user: { userToken: jwtLike({ sub: 'user-0001' }) },
     deviceId: 'device-0001',
     refreshToken,
     ...extra,
@@ -113,12 +110,15 @@ describe('identical concurrent refreshes', () => {
     const body = JSON.stringify({ query: REFRESH_MUTATION, variables: input() });
 
     const leaving = Promise.resolve(
-      api.gateway.yoga.fetch('http://localhost/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
+      postJson(
+        'http://localhost/graphql',
         body,
-        signal: controller.signal,
-      }),
+        {},
+        {
+          fetch: api.gateway.yoga.fetch,
+          signal: controller.signal,
+        },
+      ),
     ).catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 10));
     const staying = api.graphql<RefreshPayload>(REFRESH_MUTATION, input());

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UserTokenCache } from '../../src/refresh/user-token-cache.js';
-import {
-  createApiGateway,
-  MINT_PATH,
-  REFRESH_MUTATION,
-  REFRESH_PATH,
-  type RefreshPayload,
-} from '../support/api-gateway.js';
+import { createApiGateway, MINT_PATH, REFRESH_PATH } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
+import { REFRESH_MUTATION, type RefreshPayload } from '../support/refresh.js';
 
 const MINUTE = 60_000;
 
@@ -174,8 +170,7 @@ describe('the userId path', () => {
     const clock = { now: Date.parse('2026-11-27T20:00:00Z') };
     const userTokenCache = new UserTokenCache({ now: () => clock.now });
     const api = createApiGateway({ gateway: { userTokenCache } });
-    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const shortLived = `${part({ alg: 'HS256' })}.${part({ exp: (clock.now + 10 * MINUTE) / 1000 })}.sig`;
+    const shortLived = jwtLike({ exp: (clock.now + 10 * MINUTE) / 1000 });
     api.onMint(minted(shortLived));
     api.onMint(minted('minted-2'));
     api.onRefresh(refreshed, { times: 3 });

@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { CircleClient } from '../../src/circle/client.js';
-import { createGateway } from '../../src/http/gateway.js';
-import { createLogger } from '../../src/observability/logger.js';
 import {
   API_KEY,
   createApiGateway,
+  createBrokenGateway,
   type GraphQLErrorBody,
-  jwtWith,
-  REFRESH_MUTATION,
   type UpstreamAnswer,
 } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { postJson } from '../support/requests.js';
 
-const USER_TOKEN = jwtWith({ sub: 'user-token-SENT-0001' });
+const USER_TOKEN = jwtLike({ sub: 'user-token-SENT-0001' });
 const REFRESH_TOKEN = 'refresh-token-SENT-0001';
 const SECRETS = [API_KEY, 'gw-test-key-secret', USER_TOKEN, REFRESH_TOKEN];
 
@@ -279,25 +278,16 @@ describe('errors Circle answers', () => {
 
 describe('a bug in the gateway', () => {
   it('answers INTERNAL_SERVER_ERROR with "Unexpected error." and nothing of the cause', async () => {
-    const lines: string[] = [];
-    const broken: CircleClient = {
-      refreshUserToken: () => {
-        throw new TypeError(`Cannot read properties of undefined (${API_KEY} ${USER_TOKEN})`);
-      },
-      createUserToken: () => Promise.reject(new TypeError('boom')),
-      status: () => ({ circuit: 'closed', inFlight: 0, queued: 0 }),
-      close: async () => {},
-    };
-    const gateway = createGateway({
-      client: broken,
-      logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
-    });
+    const { gateway, lines } = createBrokenGateway(
+      new TypeError(`Cannot read properties of undefined (${API_KEY} ${USER_TOKEN})`),
+    );
 
-    const response = await gateway.yoga.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: REFRESH_MUTATION, variables: byToken }),
-    });
+    const response = await postJson(
+      'http://localhost/graphql',
+      { query: REFRESH_MUTATION, variables: byToken },
+      {},
+      { fetch: gateway.yoga.fetch },
+    );
     const text = await response.text();
     const body = JSON.parse(text) as { errors: GraphQLErrorBody[] };
 

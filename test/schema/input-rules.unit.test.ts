@@ -5,10 +5,10 @@ import {
   INPUT_LIMITS,
   type RawRefreshInput,
 } from '../../src/schema/input-rules.js';
-import { jwtWith } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
 
 // Circle's user tokens are JWTs; the rules refuse anything else (USER_TOKEN_INVALID).
-const USER_TOKEN = jwtWith({ sub: 'user-1' });
+const USER_TOKEN = jwtLike({ sub: 'user-1' });
 /** A JWT-shaped token exactly `length` characters long (its signature is padded). */
 const jwtOfLength = (length: number) =>
   `${USER_TOKEN.slice(0, USER_TOKEN.lastIndexOf('.') + 1)}`.padEnd(length, 'a');

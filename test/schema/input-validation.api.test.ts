@@ -1,10 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  type ApiGateway,
-  createApiGateway,
-  type GraphQLBody,
-  REFRESH_MUTATION,
-} from '../support/api-gateway.js';
+import { type ApiGateway, createApiGateway, type GraphQLBody } from '../support/api-gateway.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
 
 const VALID = {
   user: { userToken: 'user-token-0001' },

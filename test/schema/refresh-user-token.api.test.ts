@@ -1,18 +1,12 @@
 import { validate as isUuid, version as uuidVersion } from 'uuid';
 import { describe, expect, it } from 'vitest';
-import {
-  API_KEY,
-  createApiGateway,
-  jwtWith,
-  MINT_PATH,
-  REFRESH_MUTATION,
-  REFRESH_PATH,
-  type RefreshPayload,
-} from '../support/api-gateway.js';
+import { API_KEY, createApiGateway, MINT_PATH, REFRESH_PATH } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
+import { REFRESH_MUTATION, type RefreshPayload } from '../support/refresh.js';
 
 const EXP = 1_893_456_000; // 2030-01-01T00:00:00Z
-const NEW_USER_TOKEN = jwtWith({ sub: 'user-0001', exp: EXP });
-const SENT_USER_TOKEN = jwtWith({ sub: 'user-0001', exp: EXP - 3_600 });
+const NEW_USER_TOKEN = jwtLike({ sub: 'user-0001', exp: EXP });
+const SENT_USER_TOKEN = jwtLike({ sub: 'user-0001', exp: EXP - 3_600 });
 const CALLER_KEY = '3b241101-e2bb-4255-8caf-4136c566a962';
 
 const refreshedAnswer = (userToken = NEW_USER_TOKEN) => ({
@@ -167,7 +161,7 @@ describe('refreshUserToken with a userToken', () => {
 describe('refreshUserToken with a userId', () => {
   it('mints a user token, refreshes with it and answers the new session', async () => {
     const api = createApiGateway();
-    const minted = jwtWith({ sub: 'user-0001', exp: EXP - 1000 });
+    const minted = jwtLike({ sub: 'user-0001', exp: EXP - 1000 });
     api.onMint({ body: { data: { userToken: minted, encryptionKey: 'minted-key' } } });
     api.onRefresh({
       body: { data: { userToken: NEW_USER_TOKEN, refreshToken: 'refresh-token-0002' } },

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   chunk,
-  post,
   rawExchange,
   startTestGateway,
   type TestGateway,
 } from '../support/loopback-gateway.js';
+import { post } from '../support/requests.js';
 
 /** MAX_BODY_BYTES over a real socket: by Content-Length, and by counting a chunked body. */
 describe('the request body limit', () => {

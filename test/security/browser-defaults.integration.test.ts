@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, read, startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { post, postJson, read } from '../support/requests.js';
 
 const query = '{ circleWalletsGateway { version } }';
 
@@ -115,16 +116,8 @@ describe('browser-facing defaults', () => {
   describe('security headers', () => {
     it('are on every response: GraphQL, errors, health, and no HSTS unless configured', async () => {
       const responses = [
-        await fetch(gateway.graphqlUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ query }),
-        }),
-        await fetch(gateway.graphqlUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: '{"query":',
-        }),
+        await postJson(gateway.graphqlUrl, { query }),
+        await postJson(gateway.graphqlUrl, '{"query":'),
         await fetch(`${gateway.url}/health`),
         await fetch(`${gateway.url}/ready`),
       ];

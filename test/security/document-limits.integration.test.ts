@@ -1,7 +1,9 @@
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, REFRESH, startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
-import { jwtLike } from '../support/recording-upstream.js';
+import { jwtLike } from '../support/jwt.js';
+import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { post } from '../support/requests.js';
 
 /** Document limits, through the real HTTP gateway: each refused before execution with 400. */
 describe('document limits', () => {
@@ -112,7 +114,7 @@ describe('document limits', () => {
 
   it('lets one refreshUserToken through to the resolver', async () => {
     const answer = await post(gateway.graphqlUrl, {
-      query: REFRESH,
+      query: REFRESH_MUTATION,
       variables: { input: { user: { userToken: jwtLike({}) }, deviceId: 'd', refreshToken: 'r' } },
     });
     // Not a limit: Circle (the simulator) answers, with its own error for a bogus token.

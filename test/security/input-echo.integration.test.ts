@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, REFRESH, startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { post } from '../support/requests.js';
 
 // What a caller put where a token goes: it must never come back in an error.
 const CANARY = 'CANARY-7f3a-SECRET';
@@ -69,7 +71,10 @@ describe.each([
       // Twice: the first request teaches the fast path the document, the second is served by it.
       for (const round of [1, 2]) {
         const before = gateway.gateway.fastPathStats().served;
-        const answer = await post(gateway.graphqlUrl, { query: REFRESH, variables: { input } });
+        const answer = await post(gateway.graphqlUrl, {
+          query: REFRESH_MUTATION,
+          variables: { input },
+        });
         expect(answer.text, `round ${round}`).not.toContain(CANARY);
         const error = answer.json.errors?.[0];
         expect(error?.extensions.code).toBe('BAD_USER_INPUT');
@@ -85,7 +90,7 @@ describe.each([
 
   it('says which type was expected', async () => {
     const answer = await post(gateway.graphqlUrl, {
-      query: REFRESH,
+      query: REFRESH_MUTATION,
       variables: { input: { ...VALID, refreshToken: { value: CANARY } } },
     });
     expect(answer.json.errors?.[0]?.message).toBe(

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { post } from '../support/requests.js';
 
 /** ALLOW_INTROSPECTION=false: what graphql-js's rule finds, answered the gateway's way. */
 describe('introspection turned off', () => {

@@ -4,7 +4,8 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createCircleClient } from '../../src/circle/client.js';
 import { createGateway } from '../../src/http/gateway.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { post, startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { post } from '../support/requests.js';
 
 /**
  * Whether loopback callers skip the rate limits: outside production yes (tests, benchmarks, one

@@ -1,7 +1,9 @@
 import { getIntrospectionQuery } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { post, productionGateways, startTestGateway } from '../support/loopback-gateway.js';
-import { jwtLike } from '../support/recording-upstream.js';
+import { jwtLike } from '../support/jwt.js';
+import { productionGateways, startTestGateway } from '../support/loopback-gateway.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { post } from '../support/requests.js';
 
 const KEY = 'TEST_API_KEY:prod-mode:prod-mode-secret';
 
@@ -46,8 +48,8 @@ describe('production mode (NODE_ENV=production)', () => {
     const gateway = await start();
     rig.upstream.simulator.injectFault({ path: 'refresh', status: 500, count: 3 });
     const answer = await post(gateway.graphqlUrl, {
-      query: 'mutation ($i: RefreshUserTokenInput!) { refreshUserToken(input: $i) { userToken } }',
-      variables: { i: { user: { userToken: jwtLike({}) }, deviceId: 'd', refreshToken: 'r' } },
+      query: REFRESH_MUTATION,
+      variables: { input: { user: { userToken: jwtLike({}) }, deviceId: 'd', refreshToken: 'r' } },
     });
     rig.upstream.simulator.clearFaults();
     const error = answer.json.errors?.[0];

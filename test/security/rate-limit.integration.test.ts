@@ -1,7 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryRateLimitStore } from '../../src/security/rate-limit.js';
-import { post, REFRESH, startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
-import { jwtLike } from '../support/recording-upstream.js';
+import { jwtLike } from '../support/jwt.js';
+import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { post } from '../support/requests.js';
+import { newSession } from '../support/session.js';
 
 describe('the in-memory token bucket store', () => {
   it('allows the burst, then refuses with the wait until the next token, then refills', () => {
@@ -114,7 +117,7 @@ describe('rate limits over HTTP', () => {
       post(
         gateway.graphqlUrl,
         {
-          query: REFRESH,
+          query: REFRESH_MUTATION,
           variables: {
             input: { user: { userToken: jwtLike({ sub: 'forged' }) }, deviceId, refreshToken: 'r' },
           },
@@ -144,11 +147,7 @@ describe('rate limits over HTTP', () => {
 
   it('lets a test suite or a benchmark on loopback run hundreds of requests with the defaults', async () => {
     const gateway = await start({});
-    const session = await fetch(`${gateway.simulator!.url}/simulator/sessions`, {
-      method: 'POST',
-    }).then(
-      (r) => r.json() as Promise<{ userToken: string; deviceId: string; refreshToken: string }>,
-    );
+    const session = await newSession(gateway.simulator!.url);
     const answers = await Promise.all(
       Array.from({ length: 300 }, () => post(gateway.graphqlUrl, query)),
     );
@@ -157,7 +156,7 @@ describe('rate limits over HTTP', () => {
     let { userToken, refreshToken } = session;
     for (let i = 0; i < 15; i += 1) {
       const answer = await post(gateway.graphqlUrl, {
-        query: REFRESH,
+        query: REFRESH_MUTATION,
         variables: { input: { user: { userToken }, deviceId: session.deviceId, refreshToken } },
       });
       expect(answer.json.errors).toBeUndefined();

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_ERROR_CODES } from '../../src/schema/errors.js';
 import type { SimulatorFault } from '../../src/simulator/index.js';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
-import { REFRESH, startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { postJson } from '../support/requests.js';
+import { refreshInput, refreshInputByUserId } from '../support/session.js';
 
 /**
  * Every path a caller can take, through the real HTTP gateway in front of the Circle simulator
@@ -87,11 +90,7 @@ describe('secrets audit', () => {
     init: { body: string; headers?: Record<string, string> },
     target = gateway,
   ) => {
-    const response = await fetch(target.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...init.headers },
-      body: init.body,
-    });
+    const response = await postJson(target.graphqlUrl, init.body, init.headers);
     const text = await response.text();
     const headers = [...response.headers].map(([name, value]) => `${name}: ${value}`).join('\n');
     let code = 'OK';
@@ -114,18 +113,7 @@ describe('secrets audit', () => {
   };
 
   const refresh = (path: string, input: Record<string, unknown>, target = gateway) =>
-    send(path, { body: JSON.stringify({ query: REFRESH, variables: { input } }) }, target);
-
-  const byToken = (s: ReturnType<typeof session>) => ({
-    user: { userToken: s.userToken },
-    deviceId: s.deviceId,
-    refreshToken: s.refreshToken,
-  });
-  const byUserId = (s: ReturnType<typeof session>) => ({
-    user: { userId: s.userId },
-    deviceId: s.deviceId,
-    refreshToken: s.refreshToken,
-  });
+    send(path, { body: JSON.stringify({ query: REFRESH_MUTATION, variables: { input } }) }, target);
 
   const withFault = async (
     path: string,
@@ -143,9 +131,9 @@ describe('secrets audit', () => {
   it('runs every path', async () => {
     // Success, both user paths; then the rotated refresh token is refused.
     const a = session();
-    expect((await refresh('success by userToken', byToken(a))).code).toBe('OK');
-    expect((await refresh('used refresh token', byToken(a))).code).toBe('REFRESH_REJECTED');
-    expect((await refresh('success by userId', byUserId(session()))).code).toBe('OK');
+    expect((await refresh('success by userToken', refreshInput(a))).code).toBe('OK');
+    expect((await refresh('used refresh token', refreshInput(a))).code).toBe('REFRESH_REJECTED');
+    expect((await refresh('success by userId', refreshInputByUserId(session()))).code).toBe('OK');
 
     // Every error row of the contract, from Circle's answers.
     const rows: Array<[string, SimulatorFault, string, boolean?]> = [
@@ -174,7 +162,7 @@ describe('secrets audit', () => {
     ];
     for (const [name, fault, expected, userId] of rows) {
       const s = session();
-      await withFault(name, fault, userId ? byUserId(s) : byToken(s), expected);
+      await withFault(name, fault, userId ? refreshInputByUserId(s) : refreshInput(s), expected);
     }
     upstream.simulator.abortPending();
 
@@ -184,7 +172,7 @@ describe('secrets audit', () => {
     expect(
       (
         await refresh('oneOf both', {
-          ...byToken(b),
+          ...refreshInput(b),
           user: { userId: b.userId, userToken: b.userToken },
         })
       ).code,
@@ -192,15 +180,15 @@ describe('secrets audit', () => {
     expect(
       (
         await refresh('oversized', {
-          ...byToken(b),
+          ...refreshInput(b),
           deviceId: `${b.refreshToken}${'x'.repeat(300)}`,
         })
       ).code,
     ).toBe('BAD_USER_INPUT');
-    expect((await refresh('unknown field', { ...byToken(b), secret: b.encryptionKey })).code).toBe(
-      'BAD_USER_INPUT',
-    );
-    const notJson = `{"query":"${REFRESH.replace(/\n/g, ' ')}","variables":{"input":{"user":{"userToken":"${b.userToken}"},"deviceId":"${b.deviceId}","refreshToken":"${b.refreshToken}"}}`;
+    expect(
+      (await refresh('unknown field', { ...refreshInput(b), secret: b.encryptionKey })).code,
+    ).toBe('BAD_USER_INPUT');
+    const notJson = `{"query":"${REFRESH_MUTATION.replace(/\n/g, ' ')}","variables":{"input":{"user":{"userToken":"${b.userToken}"},"deviceId":"${b.deviceId}","refreshToken":"${b.refreshToken}"}}`;
     expect((await send('not JSON', { body: notJson })).code).toBe('BAD_USER_INPUT');
     const inline = `mutation { refreshUserToken(input: { user: { userToken: "${b.userToken}" }, deviceId: "${b.deviceId}", refreshToken: "${b.refreshToken}" }) { userToken wrong } }`;
     expect((await send('inline literal', { body: JSON.stringify({ query: inline }) })).code).toBe(
@@ -219,19 +207,19 @@ describe('secrets audit', () => {
     expect(
       (
         await send('two refreshes', {
-          body: JSON.stringify({ query: twice, variables: { i: byToken(b) } }),
+          body: JSON.stringify({ query: twice, variables: { i: refreshInput(b) } }),
         })
       ).code,
     ).toBe('BAD_USER_INPUT');
     const big = JSON.stringify({
-      query: REFRESH,
-      variables: { input: byToken(b), pad: 'x'.repeat(70_000) },
+      query: REFRESH_MUTATION,
+      variables: { input: refreshInput(b), pad: 'x'.repeat(70_000) },
     });
     expect((await send('too large', { body: big })).code).toBe('BAD_USER_INPUT');
     expect(
       (
         await send('csrf', {
-          body: `query=${encodeURIComponent(REFRESH)}&variables=${encodeURIComponent(JSON.stringify({ input: byToken(b) }))}`,
+          body: `query=${encodeURIComponent(REFRESH_MUTATION)}&variables=${encodeURIComponent(JSON.stringify({ input: refreshInput(b) }))}`,
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
         })
       ).code,
@@ -240,9 +228,12 @@ describe('secrets audit', () => {
     // The gateway's own refusals: a device over its limit, the userId path turned off.
     const c = session();
     const codes = [];
-    for (let i = 0; i < 5; i += 1) codes.push((await refresh('device limit', byToken(c))).code);
+    for (let i = 0; i < 5; i += 1)
+      codes.push((await refresh('device limit', refreshInput(c))).code);
     expect(codes).toContain('RATE_LIMITED');
-    expect((await refresh('forbidden', byUserId(session()), noUserId)).code).toBe('FORBIDDEN');
+    expect((await refresh('forbidden', refreshInputByUserId(session()), noUserId)).code).toBe(
+      'FORBIDDEN',
+    );
 
     // Everything Circle was sent is a secret too (minted tokens travel only gateway → Circle).
     for (const call of upstream.simulator.requests) {

@@ -4,12 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayInfoDocument, RefreshUserTokenDocument } from '../../src/generated/graphql.js';
 import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from '../../src/security/trusted-documents.js';
 import { ConfigError, readConfig } from '../../src/settings.js';
-import {
-  newSession,
-  post,
-  startTestGateway,
-  type TestGateway,
-} from '../support/loopback-gateway.js';
+import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { post } from '../support/requests.js';
+import { newSession, refreshInput } from '../support/session.js';
 
 const hashOf = (document: unknown) => (document as { __meta__: { hash: string } }).__meta__.hash;
 
@@ -56,15 +53,11 @@ describe('trusted documents (TRUSTED_DOCUMENTS=true)', () => {
   });
 
   it('refreshes a session by documentId with variables', async () => {
-    const session = await newSession(gateway);
+    const session = await newSession(gateway.simulator!.url);
     const answer = await post(gateway.graphqlUrl, {
       documentId: hashOf(RefreshUserTokenDocument),
       variables: {
-        input: {
-          user: { userToken: session.userToken },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-        },
+        input: refreshInput(session),
       },
     });
     expect(answer.json.errors).toBeUndefined();

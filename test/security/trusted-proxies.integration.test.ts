@@ -4,7 +4,8 @@ import {
   createForwardedAddressResolver,
   rateLimitKey,
 } from '../../src/security/client-address.js';
-import { post, startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { post } from '../support/requests.js';
 
 describe('canonicalAddress', () => {
   it.each([

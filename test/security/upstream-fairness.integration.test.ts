@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isWellFormedJwt } from '../../src/circle/jwt.js';
 import { createMemoryRateLimitStore, createRateLimiter } from '../../src/security/rate-limit.js';
-import {
-  newSession,
-  post,
-  REFRESH,
-  startTestGateway,
-  type TestGateway,
-} from '../support/loopback-gateway.js';
-import { jwtLike } from '../support/recording-upstream.js';
+import { jwtLike } from '../support/jwt.js';
+import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { post } from '../support/requests.js';
+import { newSession, refreshInput } from '../support/session.js';
 
 const FLOODER = '203.0.113.66';
 const NEIGHBOUR = '198.51.100.9';
@@ -82,7 +79,11 @@ describe.each([
     gateway.simulator!.simulator.requests.filter((r) => r.path.endsWith('/refresh')).length;
 
   const refresh = (from: string, input: Record<string, unknown>) =>
-    post(gateway.graphqlUrl, { query: REFRESH, variables: { input } }, { 'x-forwarded-for': from });
+    post(
+      gateway.graphqlUrl,
+      { query: REFRESH_MUTATION, variables: { input } },
+      { 'x-forwarded-for': from },
+    );
 
   it('answers a token that is not a JWT USER_TOKEN_INVALID without calling Circle', async () => {
     const before = circleCalls();
@@ -104,7 +105,7 @@ describe.each([
   it('lets another address refresh while one floods forged JWTs', async () => {
     // Wait out the previous test's second at the simulator.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    const session = await newSession(gateway);
+    const session = await newSession(gateway.simulator!.url);
     const before = circleCalls();
     const flood = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
@@ -121,11 +122,7 @@ describe.each([
     expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(37);
     expect(circleCalls() - before).toBe(3);
 
-    const valid = await refresh(NEIGHBOUR, {
-      user: { userToken: session.userToken },
-      deviceId: session.deviceId,
-      refreshToken: session.refreshToken,
-    });
+    const valid = await refresh(NEIGHBOUR, refreshInput(session));
     expect(valid.json.errors).toBeUndefined();
     expect(valid.json.data?.refreshUserToken).toMatchObject({ userId: session.userId });
     if (fastPath === 'true') expect(gateway.gateway.fastPathStats().served).toBeGreaterThan(0);
@@ -133,7 +130,7 @@ describe.each([
 
   it("does not let one address lock out another's device (the address budget comes first)", async () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    const victim = await newSession(gateway);
+    const victim = await newSession(gateway.simulator!.url);
     const flood = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         refresh('203.0.113.77', {
@@ -144,11 +141,7 @@ describe.each([
       ),
     );
     expect(flood.filter((answer) => answer.status === 429)).toHaveLength(37);
-    const own = await refresh(NEIGHBOUR, {
-      user: { userToken: victim.userToken },
-      deviceId: victim.deviceId,
-      refreshToken: victim.refreshToken,
-    });
+    const own = await refresh(NEIGHBOUR, refreshInput(victim));
     expect(own.json.errors).toBeUndefined();
   });
 });

@@ -1,17 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createApiGateway,
-  jwtWith,
-  REFRESH_MUTATION,
-  type RefreshPayload,
-} from '../support/api-gateway.js';
-import {
-  newSession,
-  post,
-  REFRESH,
-  startTestGateway,
-  type TestGateway,
-} from '../support/loopback-gateway.js';
+import { createApiGateway } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
+import { startTestGateway, type TestGateway } from '../support/loopback-gateway.js';
+import { REFRESH_MUTATION, type RefreshPayload } from '../support/refresh.js';
+import { post } from '../support/requests.js';
+import { newSession, refreshInput, refreshInputByUserId } from '../support/session.js';
 
 const byUserId = (userId: string) => ({
   input: { user: { userId }, deviceId: 'device-0001', refreshToken: 'refresh-token-0001' },
@@ -66,7 +59,7 @@ describe('the authorizeUserId hook', () => {
     api.onRefresh(refreshed);
     expect((await api.graphql(REFRESH_MUTATION, byUserId('user-0001'))).status).toBe(403);
     const byToken = await api.graphql(REFRESH_MUTATION, {
-      input: { user: { userToken: jwtWith({ sub: 'u' }) }, deviceId: 'd', refreshToken: 'r' },
+      input: { user: { userToken: jwtLike({ sub: 'u' }) }, deviceId: 'd', refreshToken: 'r' },
     });
     expect(byToken.body.errors).toBeUndefined();
     expect(asked).toEqual(['user-0001']);
@@ -102,32 +95,24 @@ describe('USER_ID_PATH', () => {
   });
 
   it('is enabled by default: a userId refresh mints and refreshes', async () => {
-    const session = await newSession(enabled);
+    const session = await newSession(enabled.simulator!.url);
     const answer = await post(enabled.graphqlUrl, {
-      query: REFRESH,
+      query: REFRESH_MUTATION,
       variables: {
-        input: {
-          user: { userId: session.userId },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-        },
+        input: refreshInputByUserId(session),
       },
     });
     expect(answer.json.errors).toBeUndefined();
   });
 
   it('disabled: every userId refresh is FORBIDDEN without an upstream call; userToken works', async () => {
-    const session = await newSession(disabled);
+    const session = await newSession(disabled.simulator!.url);
     const upstream = disabled.simulator!.simulator;
     const before = upstream.requests.length;
     const refused = await post(disabled.graphqlUrl, {
-      query: REFRESH,
+      query: REFRESH_MUTATION,
       variables: {
-        input: {
-          user: { userId: session.userId },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-        },
+        input: refreshInputByUserId(session),
       },
     });
     expect(refused.status).toBe(403);
@@ -137,13 +122,9 @@ describe('USER_ID_PATH', () => {
     });
     expect(upstream.requests.length).toBe(before);
     const byToken = await post(disabled.graphqlUrl, {
-      query: REFRESH,
+      query: REFRESH_MUTATION,
       variables: {
-        input: {
-          user: { userToken: session.userToken },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-        },
+        input: refreshInput(session),
       },
     });
     expect(byToken.json.errors).toBeUndefined();

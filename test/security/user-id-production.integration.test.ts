@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { securityOptionsFromConfig } from '../../src/security/from-config.js';
 import { readConfig } from '../../src/settings.js';
-import { createApiGateway, REFRESH_MUTATION } from '../support/api-gateway.js';
-import {
-  post,
-  productionGateways,
-  REFRESH,
-  type TestGateway,
-} from '../support/loopback-gateway.js';
+import { createApiGateway } from '../support/api-gateway.js';
+import { productionGateways, type TestGateway } from '../support/loopback-gateway.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { post } from '../support/requests.js';
+import { refreshInputByUserId } from '../support/session.js';
 
 const KEY = 'TEST_API_KEY:userid-prod:userid-prod-secret';
 
@@ -18,13 +16,9 @@ describe('the userId path in production (NODE_ENV=production)', () => {
   const refreshByUserId = async (gateway: TestGateway) => {
     const session = await rig.upstream.simulator.createSession();
     return post(gateway.graphqlUrl, {
-      query: REFRESH,
+      query: REFRESH_MUTATION,
       variables: {
-        input: {
-          user: { userId: session.userId },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-        },
+        input: refreshInputByUserId(session),
       },
     });
   };

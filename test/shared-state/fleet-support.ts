@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
+import { postJson } from '../support/requests.js';
 
 /** Gateway processes as an operator runs them (`npm start`), configured by their environment. */
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -63,10 +64,6 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   };
 }
 
-export const REFRESH = `mutation Refresh($input: RefreshUserTokenInput!) {
-  refreshUserToken(input: $input) { userToken refreshToken encryptionKey userId idempotencyKey }
-}`;
-
 export interface Answer {
   status: number;
   retryAfter: string | null;
@@ -81,11 +78,7 @@ export async function post(
   body: unknown,
   forwardedFor: string,
 ): Promise<Answer> {
-  const response = await fetch(gateway.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
-    body: JSON.stringify(body),
-  });
+  const response = await postJson(gateway.graphqlUrl, body, { 'x-forwarded-for': forwardedFor });
   return {
     status: response.status,
     retryAfter: response.headers.get('retry-after'),

@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { requires } from '../support/requires.js';
 import { type GatewayProcess, post, startGatewayProcess } from './fleet-support.js';
 
 /**
@@ -46,7 +47,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('REDIS_URL with rediss://', () => {
+requires('redis-server').describe('REDIS_URL with rediss://', () => {
   it('keeps the rate-limit buckets in the database of the URL, over TLS with the password', async () => {
     const answer = await post(gateway, { query: '{ __typename }' }, '127.0.0.1');
     expect(answer.status).toBe(200);

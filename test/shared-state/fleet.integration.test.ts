@@ -1,14 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
 import type { SimulatorSession } from '../../src/simulator/state.js';
-import { jwtWith } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { REFRESH_MUTATION } from '../support/refresh.js';
+import { requires } from '../support/requires.js';
 import {
   type Answer,
   type GatewayProcess,
   monitorRedis,
   post,
-  REFRESH,
   startGatewayProcess,
 } from './fleet-support.js';
 import { expectNoSecretIn, readEveryKeyAndValue } from './redis-scan.js';
@@ -44,7 +45,7 @@ const refresh = (
   post(
     gateway,
     {
-      query: REFRESH,
+      query: REFRESH_MUTATION,
       variables: {
         input: {
           user: s.userId ? { userId: s.userId } : { userToken: s.userToken },
@@ -108,7 +109,7 @@ async function burst(count: number, send: (gateway: GatewayProcess) => Promise<A
   return { answers, refills: Math.floor((Date.now() - started) / 1_000) };
 }
 
-describe('two gateway processes behind one Redis', () => {
+requires('redis-server').describe('two gateway processes behind one Redis', () => {
   it('hold one per-address limit between them, with 429 and Retry-After', async () => {
     const { answers, refills } = await burst(10, (gateway) =>
       post(gateway, { query: '{ __typename }' }, '203.0.113.10'),
@@ -135,7 +136,7 @@ describe('two gateway processes behind one Redis', () => {
         // Different refresh tokens: identical refreshes would be merged into one call. A
         // JWT-shaped token (Circle refuses it): one that is not a JWT never reaches the limit.
         {
-          userToken: jwtWith({ sub: 'fleet', exp: 4_000_000_000 }),
+          userToken: jwtLike({ sub: 'fleet', exp: 4_000_000_000 }),
           deviceId: 'fleet-device-limited',
           refreshToken: `r-${++sent}`,
         },

@@ -1,14 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSharedState, type SharedState } from '../../src/public-api.js';
 import { UserTokenCache } from '../../src/refresh/user-token-cache.js';
-import {
-  API_KEY,
-  createApiGateway,
-  jwtWith,
-  REFRESH_MUTATION,
-  type RefreshPayload,
-} from '../support/api-gateway.js';
+import { API_KEY, createApiGateway } from '../support/api-gateway.js';
+import { jwtLike } from '../support/jwt.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { REFRESH_MUTATION, type RefreshPayload } from '../support/refresh.js';
+import { requires } from '../support/requires.js';
 
 /** `createGateway({ sharedState })` as a host builds it from code: two gateways, one Redis. */
 let redis: TestRedis;
@@ -48,12 +45,12 @@ const input = (refreshToken: string, user: Record<string, string>) => ({
   input: { user, deviceId: 'device-from-code', refreshToken },
 });
 
-describe('createGateway({ sharedState }) built from code', () => {
+requires('redis-server').describe('createGateway({ sharedState }) built from code', () => {
   it('shares the minted token and the device limit between two gateways, and shows Redis on /ready', async () => {
     const [a, b] = [await gatewayOnRedis(), await gatewayOnRedis()];
-    const minted = jwtWith({ sub: 'user-from-code', exp: exp() });
+    const minted = jwtLike({ sub: 'user-from-code', exp: exp() });
     a.onMint({ status: 200, body: { data: { userToken: minted, encryptionKey: 'ek' } } });
-    const refreshed = { data: { userToken: jwtWith({ sub: 'user-from-code', exp: exp() }) } };
+    const refreshed = { data: { userToken: jwtLike({ sub: 'user-from-code', exp: exp() }) } };
     a.onRefresh({ status: 200, body: refreshed });
     b.onRefresh({ status: 200, body: refreshed });
 

@@ -1,11 +1,12 @@
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CircleHttpError } from '../../src/circle/errors.js';
 import { UserTokenCache } from '../../src/refresh/user-token-cache.js';
 import type { RefreshInput, RefreshResult } from '../../src/refresh/user-token-service.js';
 import { createSharedState, type SharedState } from '../../src/shared-state/create-shared-state.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { requires } from '../support/requires.js';
 import { expectNoSecretIn, readEveryKeyAndValue } from './redis-scan.js';
 
 /** The stores of two gateway instances over one real Redis (no gateway, no HTTP). */
@@ -55,7 +56,7 @@ afterAll(async () => {
   await redis.close();
 });
 
-describe('the shared stores on a real Redis', () => {
+requires('redis-server').describe('the shared stores on a real Redis', () => {
   it('share one token bucket per key between instances', async () => {
     const [a, b] = [await instance(), await instance()];
     const take = (state: SharedState) =>

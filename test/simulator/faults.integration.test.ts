@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createCircleSimulator } from '../../src/simulator/index.js';
-import { json, mint, postJson, type RefreshData, refreshSession, useSimulator } from './support.js';
+import { postJson } from '../support/requests.js';
+import { json, mint, type RefreshData, refreshSession, useSimulator } from './support.js';
 
 const start = useSimulator();
 

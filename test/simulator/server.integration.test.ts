@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { startCircleSimulator } from '../../src/simulator/index.js';
+import { postJson } from '../support/requests.js';
 import {
   API_KEY,
   json,
   mint,
-  postJson,
   type RefreshData,
   refresh,
   refreshSession,

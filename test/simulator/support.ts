@@ -6,6 +6,7 @@ import {
   type StartSimulatorOptions,
   startCircleSimulator,
 } from '../../src/simulator/index.js';
+import { postJson } from '../support/requests.js';
 
 export const API_KEY = 'TEST_API_KEY:abc:def';
 
@@ -67,11 +68,7 @@ export function refreshSession(
 }
 
 export function mint(url: string, userId: unknown, apiKey = API_KEY): Promise<Response> {
-  return fetch(`${url}/v1/w3s/users/token`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ userId }),
-  });
+  return postJson(`${url}/v1/w3s/users/token`, { userId }, { authorization: `Bearer ${apiKey}` });
 }
 
 export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
@@ -88,12 +85,4 @@ export interface RefreshData {
 export function decodeJwtPart(token: string, index: 0 | 1): Record<string, unknown> {
   const part = token.split('.')[index] ?? '';
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
-export async function postJson(url: string, body?: unknown): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
 }

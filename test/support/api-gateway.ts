@@ -1,14 +1,17 @@
-import { print } from 'graphql';
 /**
  * A gateway wired to a Circle client on undici's MockAgent: no sockets, every upstream request
  * recorded as Circle would receive it.
  */
 import { type Dispatcher, type Interceptable, MockAgent, type MockPool } from 'undici';
 import { afterEach } from 'vitest';
-import { type CircleClientOptions, createCircleClient } from '../../src/circle/client.js';
-import { RefreshUserTokenDocument } from '../../src/generated/graphql.js';
+import {
+  type CircleClient,
+  type CircleClientOptions,
+  createCircleClient,
+} from '../../src/circle/client.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/http/gateway.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { postJson } from './requests.js';
 
 export const API_KEY = 'TEST_API_KEY:gw-test-key-id:gw-test-key-secret';
 export const BASE_URL = 'https://api.circle.com';
@@ -30,12 +33,6 @@ export interface UpstreamAnswer {
   /** An object is sent as JSON; a string as is. */
   body?: unknown;
   headers?: Record<string, string>;
-}
-
-/** A JWT-shaped token (header.payload.signature, base64url) with the given `exp` in seconds. */
-export function jwtWith(claims: Record<string, unknown>): string {
-  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}.c2lnbmF0dXJl`;
 }
 
 const lowerCaseHeaders = (headers: unknown): Record<string, string> => {
@@ -180,12 +177,8 @@ export function createApiGateway(options: ApiGatewayOptions = {}): ApiGateway {
     ...options.client,
   });
   const gateway = createGateway({ client, logger, ...options.gateway });
-  const post = async (body: unknown, headers: Record<string, string> = {}) =>
-    gateway.yoga.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    postJson('http://localhost/graphql', body, headers, { fetch: gateway.yoga.fetch });
   return {
     gateway,
     agent,
@@ -212,17 +205,23 @@ export function createApiGateway(options: ApiGatewayOptions = {}): ApiGateway {
   };
 }
 
-/** The operation a frontend sends: schema/operations/refresh-user-token.graphql, as codegen typed it. */
-export const REFRESH_MUTATION = print(RefreshUserTokenDocument);
-
-export interface RefreshPayload {
-  refreshUserToken: {
-    userToken: string;
-    encryptionKey: string | null;
-    refreshToken: string | null;
-    userId: string | null;
-    expiresAt: string | null;
-    idempotencyKey: string;
-    requestId: string | null;
+/**
+ * A gateway whose Circle client throws `error` (a bug in the gateway, not an answer from Circle),
+ * and the lines its logger wrote.
+ */
+export function createBrokenGateway(error: Error): { gateway: Gateway; lines: string[] } {
+  const lines: string[] = [];
+  const broken: CircleClient = {
+    refreshUserToken: () => {
+      throw error;
+    },
+    createUserToken: () => Promise.reject(error),
+    status: () => ({ circuit: 'closed', inFlight: 0, queued: 0 }),
+    close: async () => {},
   };
+  const gateway = createGateway({
+    client: broken,
+    logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
+  });
+  return { gateway, lines };
 }

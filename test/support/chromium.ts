@@ -1,18 +1,10 @@
-import { existsSync } from 'node:fs';
-
-/** Debian's Chromium (stack notes, trap 11); `CHROMIUM_PATH` names another. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const hasChromium = existsSync(CHROMIUM);
-
-// A browser suite that skips in CI proves nothing: .ci/run installs Chromium, so its absence there
-// is a failure.
-if (!hasChromium && process.env.CI) {
-  throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/run should have installed Chromium.`);
-}
+import { type Browser, chromium } from 'playwright-core';
+import { CHROMIUM } from './requires.js';
 
 /**
  * Headless Chromium in a container on a closed network (stack notes, trap 11): no sandbox, no GPU,
  * no background connections. Playwright adds --headless and a fresh --user-data-dir of its own.
+ * A suite that launches it first calls `requires('chromium')` (./requires.ts).
  */
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
@@ -23,3 +15,8 @@ export const CHROMIUM_FLAGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** Launches headless Chromium with the flags above. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+}

@@ -3,6 +3,7 @@ import { type ExecutionResult, print } from 'graphql';
 import { startGatewayServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { readConfig } from '../../src/settings.js';
+import { postJson } from './requests.js';
 
 /**
  * Starts the whole product in this process, listening for real on loopback, with its log lines
@@ -27,11 +28,11 @@ export async function startTestGateway(env: Record<string, string> = {}) {
     variables: V,
     headers: Record<string, string> = {},
   ) => {
-    const response = await fetch(running.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ query: print(document), variables }),
-    });
+    const response = await postJson(
+      running.graphqlUrl,
+      { query: print(document), variables },
+      headers,
+    );
     const body = (await response.json()) as ExecutionResult<R> & {
       errors?: Array<{ message: string; extensions: Record<string, unknown> }>;
     };

@@ -1,7 +1,8 @@
 /**
  * Helpers for the suites that drive the whole product on a real loopback socket
  * (startTestGateway): the security controls, and the connection, upstream-expiry and metrics-port
- * suites. Requests shaped the way a hostile or a careless client shapes them.
+ * suites. Requests shaped the way a hostile or a careless client shapes them; well-formed ones
+ * are ./requests.ts's.
  */
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
@@ -43,58 +44,6 @@ export function productionGateways(apiKey: string) {
   });
   return rig;
 }
-
-export interface HttpAnswer {
-  status: number;
-  headers: Headers;
-  text: string;
-  /** The parsed JSON body, or undefined when it is not JSON. */
-  json: {
-    data?: Record<string, unknown> | null;
-    errors?: Array<{ message: string; extensions: Record<string, unknown> }>;
-  };
-}
-
-/** POST /graphql over real HTTP. An object body is sent as JSON; a string as is. */
-export async function post(
-  url: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<HttpAnswer> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return read(response);
-}
-
-export async function read(response: Response): Promise<HttpAnswer> {
-  const text = await response.text();
-  let json: HttpAnswer['json'] = {};
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = {};
-  }
-  return { status: response.status, headers: response.headers, text, json };
-}
-
-/** Creates a session on the gateway's embedded simulator. */
-export async function newSession(gateway: TestGateway) {
-  const response = await fetch(`${gateway.simulator!.url}/simulator/sessions`, { method: 'POST' });
-  return (await response.json()) as {
-    userId: string;
-    userToken: string;
-    refreshToken: string;
-    deviceId: string;
-    encryptionKey: string;
-  };
-}
-
-export const REFRESH = `mutation Refresh($input: RefreshUserTokenInput!) {
-  refreshUserToken(input: $input) { userToken refreshToken encryptionKey userId }
-}`;
 
 /**
  * Writes `head` and then each chunk to a raw socket (pausing `pauseMs` between chunks) and

@@ -70,9 +70,3 @@ export function answer(
   });
   res.end(JSON.stringify(body));
 }
-
-/** A JWT-shaped token whose payload holds `exp` (seconds); the signature is not checked. */
-export function jwtLike(claims: Record<string, unknown>): string {
-  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}.c2lnbmF0dXJl`;
-}

@@ -10,7 +10,10 @@ import {
   SIMULATOR_API_KEY,
   startCircleSimulator,
 } from '../../../src/public-api.js';
-import { callerTraceparent, REFRESH, traceOf } from './support.js';
+import { REFRESH_MUTATION } from '../../support/refresh.js';
+import { postJson } from '../../support/requests.js';
+import { refreshInput } from '../../support/session.js';
+import { callerTraceparent, traceOf } from './support.js';
 
 /**
  * From code, through the package entry, without the node:http front door (`yoga.fetch`, as a host
@@ -39,20 +42,12 @@ describe('tracing from code, served by yoga.fetch', () => {
     });
     const session = upstream.simulator.createSession();
     const caller = callerTraceparent();
-    const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: caller.header },
-      body: JSON.stringify({
-        query: REFRESH,
-        variables: {
-          input: {
-            user: { userToken: session.userToken },
-            deviceId: session.deviceId,
-            refreshToken: session.refreshToken,
-          },
-        },
-      }),
-    });
+    const response = await postJson(
+      'http://gateway.test/graphql',
+      { query: REFRESH_MUTATION, variables: { input: refreshInput(session) } },
+      { traceparent: caller.header },
+      { fetch: gateway.yoga.fetch },
+    );
     expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
     const t = traceOf(exporter.getFinishedSpans(), caller.traceId);
     const operation = t.one('mutation RefreshUserToken');

@@ -14,7 +14,9 @@ import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATOR_API_KEY } from '../../../src/http/server.js';
 import { type RunningSimulator, startCircleSimulator } from '../../../src/simulator/index.js';
-import { REFRESH_MUTATION } from '../../federation/support.js';
+import { REFRESH_MUTATION } from '../../support/refresh.js';
+import { postJson } from '../../support/requests.js';
+import { refreshInput } from '../../support/session.js';
 import { type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
 
 /**
@@ -77,11 +79,9 @@ async function startTracedSubgraph(env: Record<string, string>) {
 
 /** Hive Gateway in this process, over the subgraph, exporting its spans over http/json. */
 async function startRouter(subgraphUrl: string) {
-  const sdl = await fetch(subgraphUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: '{ _service { sdl } }' }),
-  }).then(async (response) => (await response.json()) as { data: { _service: { sdl: string } } });
+  const sdl = await postJson(subgraphUrl, { query: '{ _service { sdl } }' }).then(
+    async (response) => (await response.json()) as { data: { _service: { sdl: string } } },
+  );
   const composed = composeServices([
     { name: 'tokens', typeDefs: parse(sdl.data._service.sdl), url: subgraphUrl },
   ]);
@@ -104,22 +104,16 @@ async function startRouter(subgraphUrl: string) {
   };
 }
 
+// The operation is named Refresh through the router: the span names asserted below carry it.
+const REFRESH = REFRESH_MUTATION.replace('mutation RefreshUserToken', 'mutation Refresh');
+
 const refreshThrough = async (routerUrl: string) => {
   const session = simulator.simulator.createSession();
-  const response = await fetch(routerUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({
-      query: REFRESH_MUTATION,
-      variables: {
-        input: {
-          user: { userToken: session.userToken },
-          deviceId: session.deviceId,
-          refreshToken: session.refreshToken,
-        },
-      },
-    }),
-  });
+  const response = await postJson(
+    routerUrl,
+    { query: REFRESH, variables: { input: refreshInput(session) } },
+    { accept: 'application/json' },
+  );
   return (await response.json()) as { data?: unknown; errors?: unknown };
 };
 
@@ -257,23 +251,11 @@ describe('the standard sampler variable', () => {
       const session = simulator.simulator.createSession();
       const traceId = 'ab'.repeat(16);
       const before = simulator.simulator.requests.length;
-      const response = await fetch(subgraph.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          traceparent: `00-${traceId}-${'cd'.repeat(8)}-01`,
-        },
-        body: JSON.stringify({
-          query: REFRESH_MUTATION,
-          variables: {
-            input: {
-              user: { userToken: session.userToken },
-              deviceId: session.deviceId,
-              refreshToken: session.refreshToken,
-            },
-          },
-        }),
-      });
+      const response = await postJson(
+        subgraph.url,
+        { query: REFRESH, variables: { input: refreshInput(session) } },
+        { traceparent: `00-${traceId}-${'cd'.repeat(8)}-01` },
+      );
       expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
       const sent = simulator.simulator.requests.slice(before)[0]!.headers.traceparent;
       // Same trace, not sampled: the flags say so to whoever is downstream.

@@ -6,7 +6,9 @@ import { GATEWAY_ERROR_CODES } from '../../../src/schema/errors.js';
 import { readConfig } from '../../../src/settings.js';
 import type { SimulatorFault } from '../../../src/simulator/index.js';
 import { type RunningSimulator, startCircleSimulator } from '../../../src/simulator/index.js';
-import { callerTraceparent, REFRESH, registerInMemoryTracing } from './support.js';
+import { REFRESH_MUTATION } from '../../support/refresh.js';
+import { refreshInput, refreshInputByUserId } from '../../support/session.js';
+import { callerTraceparent, registerInMemoryTracing } from './support.js';
 
 /**
  * Every path a caller can take, traced, through the real HTTP gateway (fast path and Yoga, as
@@ -107,17 +109,6 @@ describe('no secret in any span', () => {
     secrets.add(created.encryptionKey);
     return created;
   };
-  const byToken = (s: ReturnType<typeof session>) => ({
-    user: { userToken: s.userToken },
-    deviceId: s.deviceId,
-    refreshToken: s.refreshToken,
-  });
-  const byUserId = (s: ReturnType<typeof session>) => ({
-    user: { userId: s.userId },
-    deviceId: s.deviceId,
-    refreshToken: s.refreshToken,
-  });
-
   /** Every request carries a caller's trace and headers holding a secret. */
   const send = async (body: string, headers: Record<string, string> = {}, method = 'POST') => {
     const secretHeader = [...secrets].at(-1)!;
@@ -147,17 +138,17 @@ describe('no secret in any span', () => {
     return code;
   };
   const refresh = (input: Record<string, unknown>) =>
-    send(JSON.stringify({ query: REFRESH, variables: { input } }));
+    send(JSON.stringify({ query: REFRESH_MUTATION, variables: { input } }));
 
   it('runs every path with tracing on', async () => {
     // Twice each success path: Yoga serves a document first, the fast path from then on.
     for (let i = 0; i < 2; i += 1) {
-      expect(await refresh(byToken(session()))).toBe('OK');
-      expect(await refresh(byUserId(session()))).toBe('OK');
+      expect(await refresh(refreshInput(session()))).toBe('OK');
+      expect(await refresh(refreshInputByUserId(session()))).toBe('OK');
     }
     const used = session();
-    await refresh(byToken(used));
-    expect(await refresh(byToken(used))).toBe('REFRESH_REJECTED');
+    await refresh(refreshInput(used));
+    expect(await refresh(refreshInput(used))).toBe('REFRESH_REJECTED');
 
     const rows: Array<[SimulatorFault, string, boolean?]> = [
       [{ path: 'refresh', status: 403, code: 155104 }, 'USER_TOKEN_EXPIRED'],
@@ -182,9 +173,10 @@ describe('no secret in any span', () => {
       const s = session();
       upstream.simulator.clearFaults();
       upstream.simulator.injectFault(fault);
-      expect(await refresh(userId ? byUserId(s) : byToken(s)), JSON.stringify(fault)).toBe(
-        expected,
-      );
+      expect(
+        await refresh(userId ? refreshInputByUserId(s) : refreshInput(s)),
+        JSON.stringify(fault),
+      ).toBe(expected);
     }
     upstream.simulator.clearFaults();
     upstream.simulator.abortPending();
@@ -192,20 +184,20 @@ describe('no secret in any span', () => {
     // Bad input holding real tokens: oneOf broken, inline literals, a GET query string.
     const b = session();
     expect(
-      await refresh({ ...byToken(b), user: { userId: b.userId, userToken: b.userToken } }),
+      await refresh({ ...refreshInput(b), user: { userId: b.userId, userToken: b.userToken } }),
     ).toBe('BAD_USER_INPUT');
     const inline = `mutation Leak { refreshUserToken(input: { user: { userToken: "${b.userToken}" }, deviceId: "${b.deviceId}", refreshToken: "${b.refreshToken}" }) { userToken } }`;
     await send(JSON.stringify({ query: inline }));
     const query = new URLSearchParams({
-      query: REFRESH,
-      variables: JSON.stringify({ input: byToken(b) }),
+      query: REFRESH_MUTATION,
+      variables: JSON.stringify({ input: refreshInput(b) }),
     });
     await fetch(`${gateway.graphqlUrl}?${query}`, {
       headers: { traceparent: callerTraceparent().header, accept: 'application/json' },
     }).then((response) => response.text());
     // The device limit (FORBIDDEN needs USER_ID_PATH off: covered by test/security).
     const c = session();
-    for (let i = 0; i < 5; i += 1) await refresh(byToken(c));
+    for (let i = 0; i < 5; i += 1) await refresh(refreshInput(c));
 
     for (const call of upstream.simulator.requests) {
       const token = call.headers['x-user-token'];

@@ -1,8 +1,9 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REFRESH_MUTATION } from '../../support/refresh.js';
+import { refreshInput, refreshInputByUserId } from '../../support/session.js';
 import {
   callerTraceparent,
-  REFRESH,
   registerInMemoryTracing,
   startTracedGateway,
   traceOf,
@@ -13,17 +14,6 @@ afterAll(() => tracing.shutdown());
 afterEach(() => exporter.reset());
 
 type Rig = Awaited<ReturnType<typeof startTracedGateway>>;
-
-const byToken = (s: ReturnType<Rig['session']>) => ({
-  user: { userToken: s.userToken },
-  deviceId: s.deviceId,
-  refreshToken: s.refreshToken,
-});
-const byUserId = (s: ReturnType<Rig['session']>) => ({
-  user: { userId: s.userId },
-  deviceId: s.deviceId,
-  refreshToken: s.refreshToken,
-});
 
 /** Spans end when the response is sent; the client may read it a moment before. */
 const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -39,7 +29,7 @@ describe('spans through Yoga (fastPath: false)', () => {
     const caller = callerTraceparent();
     const session = rig.session();
     const { body } = await rig.post(
-      { query: REFRESH, variables: { input: byToken(session) } },
+      { query: REFRESH_MUTATION, variables: { input: refreshInput(session) } },
       { traceparent: caller.header, tracestate: 'vendor=abc' },
     );
     expect(body.errors).toBeUndefined();
@@ -93,7 +83,7 @@ describe('spans through Yoga (fastPath: false)', () => {
 
   it('starts a new trace when the caller sends none, and ignores a malformed traceparent', async () => {
     await rig.post(
-      { query: REFRESH, variables: { input: byToken(rig.session()) } },
+      { query: REFRESH_MUTATION, variables: { input: refreshInput(rig.session()) } },
       { traceparent: '00-not-a-trace-01' },
     );
     await settled();
@@ -112,7 +102,7 @@ describe('spans through Yoga (fastPath: false)', () => {
     const session = rig.session();
     const first = callerTraceparent();
     await rig.post(
-      { query: REFRESH, variables: { input: byUserId(session) } },
+      { query: REFRESH_MUTATION, variables: { input: refreshInputByUserId(session) } },
       { traceparent: first.header },
     );
     await settled();
@@ -136,7 +126,7 @@ describe('spans through Yoga (fastPath: false)', () => {
     const second = callerTraceparent();
     const again = rig.session({ userId: session.userId });
     await rig.post(
-      { query: REFRESH, variables: { input: byUserId(again) } },
+      { query: REFRESH_MUTATION, variables: { input: refreshInputByUserId(again) } },
       { traceparent: second.header },
     );
     await settled();
@@ -152,7 +142,7 @@ describe('spans through Yoga (fastPath: false)', () => {
     rig.simulator.injectFault({ path: 'refresh', status: 503, count: 1 });
     const caller = callerTraceparent();
     const { body } = await rig.post(
-      { query: REFRESH, variables: { input: byToken(rig.session()) } },
+      { query: REFRESH_MUTATION, variables: { input: refreshInput(rig.session()) } },
       { traceparent: caller.header },
     );
     expect(body.errors).toBeUndefined();
@@ -186,7 +176,7 @@ describe('spans through Yoga (fastPath: false)', () => {
     rig.simulator.injectFault({ path: 'refresh', status: 403, code: 155104 });
     const caller = callerTraceparent();
     const { body } = await rig.post(
-      { query: REFRESH, variables: { input: byToken(rig.session()) } },
+      { query: REFRESH_MUTATION, variables: { input: refreshInput(rig.session()) } },
       { traceparent: caller.header },
     );
     expect(body.errors?.[0]?.extensions.code).toBe('USER_TOKEN_EXPIRED');
@@ -218,8 +208,10 @@ describe('spans through Yoga (fastPath: false)', () => {
     const s = rig.session();
     await rig.post(
       {
-        query: REFRESH,
-        variables: { input: { ...byToken(s), user: { userId: s.userId, userToken: s.userToken } } },
+        query: REFRESH_MUTATION,
+        variables: {
+          input: { ...refreshInput(s), user: { userId: s.userId, userToken: s.userToken } },
+        },
       },
       { traceparent: caller.header },
     );
@@ -234,7 +226,7 @@ describe('spans through Yoga (fastPath: false)', () => {
     rig.simulator.injectFault({ path: 'refresh', latencyMs: 150 });
     const a = callerTraceparent();
     const b = callerTraceparent();
-    const body = { query: REFRESH, variables: { input: byToken(session) } };
+    const body = { query: REFRESH_MUTATION, variables: { input: refreshInput(session) } };
     await Promise.all([
       rig.post(body, { traceparent: a.header }),
       new Promise((resolve) => setTimeout(resolve, 40)).then(() =>
@@ -257,7 +249,7 @@ describe('spans through Yoga (fastPath: false)', () => {
     const caller = callerTraceparent();
     const from = rig.logs.length;
     await rig.post(
-      { query: REFRESH, variables: { input: byToken(rig.session()) } },
+      { query: REFRESH_MUTATION, variables: { input: refreshInput(rig.session()) } },
       { traceparent: caller.header },
     );
     await settled();
@@ -280,7 +272,7 @@ describe('spans on the fast path (fastPath: true)', () => {
   beforeAll(async () => {
     rig = await startTracedGateway(tracing, { fastPath: true });
     // Yoga serves a document first; the fast path serves it from then on.
-    await rig.post({ query: REFRESH, variables: { input: byToken(rig.session()) } });
+    await rig.post({ query: REFRESH_MUTATION, variables: { input: refreshInput(rig.session()) } });
   });
   afterAll(() => rig.close());
 
@@ -288,7 +280,7 @@ describe('spans on the fast path (fastPath: true)', () => {
     const served = rig.gateway.fastPathStats().served;
     const caller = callerTraceparent();
     const { body } = await rig.post(
-      { query: REFRESH, variables: { input: byToken(rig.session()) } },
+      { query: REFRESH_MUTATION, variables: { input: refreshInput(rig.session()) } },
       { traceparent: caller.header },
     );
     expect(body.errors).toBeUndefined();
@@ -310,7 +302,7 @@ describe('spans on the fast path (fastPath: true)', () => {
   it('has the GraphQL operation span between the request and the Circle call', async () => {
     const caller = callerTraceparent();
     await rig.post(
-      { query: REFRESH, variables: { input: byToken(rig.session()) } },
+      { query: REFRESH_MUTATION, variables: { input: refreshInput(rig.session()) } },
       { traceparent: caller.header },
     );
     await settled();
@@ -334,10 +326,13 @@ describe('a circuit that is open', () => {
     });
     try {
       rig.simulator.injectFault({ path: 'refresh', status: 503, count: 1 });
-      await rig.post({ query: REFRESH, variables: { input: byToken(rig.session()) } });
+      await rig.post({
+        query: REFRESH_MUTATION,
+        variables: { input: refreshInput(rig.session()) },
+      });
       const caller = callerTraceparent();
       const { body } = await rig.post(
-        { query: REFRESH, variables: { input: byToken(rig.session()) } },
+        { query: REFRESH_MUTATION, variables: { input: refreshInput(rig.session()) } },
         { traceparent: caller.header },
       );
       expect(body.errors?.[0]?.extensions.code).toBe('UPSTREAM_UNAVAILABLE');

@@ -13,17 +13,14 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { print } from 'graphql';
 import { createCircleClient } from '../../../src/circle/client.js';
-import { RefreshUserTokenDocument } from '../../../src/generated/graphql.js';
 import { createGateway, type GatewayOptions } from '../../../src/http/gateway.js';
 import { SIMULATOR_API_KEY } from '../../../src/http/server.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createTracing, type Tracing } from '../../../src/observability/tracing/tracing.js';
 import { startCircleSimulator } from '../../../src/simulator/index.js';
 import { TRACING_CONTRACT } from '../../../src/tracing.js';
-
-export const REFRESH = print(RefreshUserTokenDocument);
+import { postJson } from '../../support/requests.js';
 
 /** Registers an in-memory tracer provider globally; one per test file. */
 export function registerInMemoryTracing() {
@@ -75,11 +72,7 @@ export async function startTracedGateway(
     session: (input?: Parameters<typeof simulator.createSession>[0]) =>
       simulator.createSession(input),
     async post(body: unknown, headers: Record<string, string> = {}) {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify(body),
-      });
+      const response = await postJson(url, body, headers);
       return {
         status: response.status,
         body: (await response.json()) as {
