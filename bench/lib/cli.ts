@@ -32,7 +32,8 @@ export const USAGE = `npm run bench [-- options]
   --node-args="A B" the gateway's node flags (default: start:prod's, --max-semi-space-size=4;
                     --node-args="" for none)
   --rounds N        run the whole list of scenarios N times in turn and report, per scenario, the
-                    round with the median req/s (default 1; --profile: 3); errors count over every round
+                    round with the median req/s (default 1; --profile: 3); errors count over
+                    every round
   --soak60          also run userToken for 60 s and compare the RSS floors of its two halves
   --cpu-profile     only the profiled scenario: gateway under --cpu-prof, top 25 self-time functions
   --profile-target  which scenario --cpu-profile runs (default userToken)

@@ -67,11 +67,9 @@ async function runWith(
       extraEnv: env,
     });
     gateways.set(config.id, started);
+    const own = Object.entries(env).filter(([k]) => !k.startsWith('RATE_LIMIT'));
     say(
-      `  ${config.label.padEnd(24)} pid ${started.proc.pid}  ${Object.entries(env)
-        .filter(([k]) => !k.startsWith('RATE_LIMIT'))
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ')}`,
+      `  ${config.label.padEnd(24)} pid ${started.proc.pid}  ${own.map(([k, v]) => `${k}=${v}`).join(' ') || '(nothing more)'}`,
     );
   }
   say(

@@ -169,7 +169,7 @@ export function printScenario(
   say('');
   say(
     `${scenario}: median good req/s of ${rounds} round${rounds === 1 ? '' : 's'} (each round's in "rounds"); p99 and CPU from the median round${
-      scenario === 'userToken'
+      rows.some((r) => r.config.id === 'proxy')
         ? ''
         : "; × proxy against the userToken table's proxy (it has no userId path)"
     }`,
@@ -198,8 +198,17 @@ export function printTraces(counts: Record<string, SinkCounts>): boolean {
     const c = counts[config.id] ?? { posts: 0, spans: 0, bytes: 0, unreadable: 0 };
     const expected = config.traces === 'ratio10' ? c.spans > 0 : c.spans === 0;
     exported &&= expected;
+    const notes = [
+      c.unreadable ? `, ${c.unreadable} unreadable` : '',
+      expected
+        ? ''
+        : config.traces === 'ratio10'
+          ? '  (NONE: not exported)'
+          : '  (from always_off)',
+    ].join('');
+    const kib = (c.bytes / 1024).toFixed(0);
     say(
-      `  ${config.label.padEnd(24)} ${f0(c.spans).padStart(8)} spans in ${f0(c.posts)} exports, ${(c.bytes / 1024).toFixed(0)} KiB${c.unreadable ? `, ${c.unreadable} unreadable` : ''}${expected ? '' : config.traces === 'ratio10' ? '  (NONE: not exported)' : '  (spans from always_off)'}`,
+      `  ${config.label.padEnd(24)} ${f0(c.spans).padStart(8)} spans in ${f0(c.posts)} exports, ${kib} KiB${notes}`,
     );
   }
   return exported;
