@@ -6,7 +6,9 @@
  *   npm run bench -- --quick           3 s each
  *   npm run bench -- --duration 20     20 s each
  *   npm run bench -- --soak60          also 60 s of the userToken scenario: is memory flat?
- *   npm run bench -- --profile         the userToken scenario under --cpu-prof, top functions
+ *   npm run bench -- --cpu-profile     the userToken scenario under --cpu-prof, top functions
+ *   npm run bench -- --profile production   the deployed configuration (Redis, traces at 10%)
+ *                                      and its parts against the minimal proxy, rounds rotated
  *   npm run bench -- --only proxy,userToken --tool autocannon
  *
  * `npm run bench -- --help` lists every option. See bench/README.md for what each scenario
@@ -23,6 +25,7 @@ import { f0, say } from './lib/format.js';
 import { abortLoad, pickLoadTool } from './lib/load.js';
 import { measure } from './lib/measure.js';
 import { memory } from './lib/proc-stats.js';
+import { runProductionProfile } from './lib/production-profile.js';
 import { rateLimitOverrides } from './lib/rate-limit-overrides.js';
 import { prepareRedis } from './lib/redis-option.js';
 import {
@@ -67,8 +70,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 async function main() {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const tool = pickLoadTool(options.tool);
-  const { profile: profiling, gatewayB: b } = options;
+  const { cpuProfile: profiling, gatewayB: b } = options;
   printPreamble(tool, options, rateLimitOverrides());
+  if (options.profileName === 'production') {
+    await runProductionProfile(options, tool);
+    return;
+  }
 
   const upstream = await startUpstream();
   const profileDir = join(PROFILE_DIR, new Date().toISOString().replace(/[:.]/g, '-'));
@@ -87,7 +94,7 @@ async function main() {
     nodeArgs: gatewayNodeArgs,
     name: 'gateway',
     workers: options.workers,
-    // --profile has no gateway B: with --redis, the profiled gateway is the one on Redis.
+    // --cpu-profile has no gateway B: with --redis, the profiled gateway is the one on Redis.
     extraEnv: profiling ? options.abEnv : limitsOn,
   });
   const gatewayB =

@@ -9,7 +9,7 @@ export interface RoundsPlan {
   targets: Record<TargetId, () => Target>;
   /** The same scenario on gateway B, when there is one. */
   onB: ((t: Target) => Target) | undefined;
-  /** The load window of each scenario, as process.hrtime microseconds (for --profile). */
+  /** The load window of each scenario, as process.hrtime microseconds (for --cpu-profile). */
   onWindow?: (fromUs: number, toUs: number) => void;
 }
 

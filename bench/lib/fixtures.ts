@@ -59,7 +59,7 @@ export const tokenOf = (body: unknown, path: 'upstream' | 'graphql'): unknown =>
  * Makes the first call of every refresh (a real rotation upstream), then calls again and checks
  * the answer is the same 200: the idempotent replay every later request of the run gets.
  */
-async function primeReplays(
+export async function primeReplays(
   what: string,
   origin: string,
   requests: LoadRequest[],

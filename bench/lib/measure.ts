@@ -35,6 +35,8 @@ export interface TargetResult {
     /** Share of one core the server used during the window. */
     serverCoreShare: number;
     upstreamUsPerRequest: number;
+    /** The run's sidecar's (redis-server's) CPU per request, when the run has one. */
+    sidecarUsPerRequest?: number;
   };
   memory: { peakRssMiB: number; endRssMiB: number };
   logLinesPerRequest: number | undefined;
@@ -74,6 +76,13 @@ export interface MeasureRun {
   connections: number;
   warmupS: number;
   waitQuietS: number;
+  /**
+   * The run's other processes (idle gateways, redis-server): counted as ours, not as others'.
+   * @default []
+   */
+  alsoOurs?: NodeProcess[];
+  /** A process the servers depend on (redis-server): its CPU in the window is reported too. */
+  sidecar?: NodeProcess;
 }
 
 /**
@@ -90,9 +99,13 @@ export async function measure(
   const spec = { origin: target.origin, requests: target.requests, connections: run.connections };
   const first = target.requests[0]!;
   const server = pids[target.server] ?? pids.gateway;
-  const ourPids = [pids.upstream, pids.proxy, pids.gateway, pids.gatewayB].flatMap((p) =>
-    p ? [p.pid] : [],
-  );
+  const ourPids = [
+    ...new Set(
+      [pids.upstream, pids.proxy, pids.gateway, pids.gatewayB, ...(run.alsoOurs ?? [])].flatMap(
+        (p) => (p ? [p.pid] : []),
+      ),
+    ),
+  ];
   const waitedS = await waitForQuiet(ourPids, run.waitQuietS);
   if (run.warmupS > 0) await runLoad(tool, { ...spec, durationS: run.warmupS });
   const sampleBefore = await post(target.origin, first);
@@ -101,6 +114,7 @@ export async function measure(
   const logsBefore = server.stdoutLines;
   const cpuServer0 = cpuTimeMs(server.pid);
   const cpuUpstream0 = cpuTimeMs(pids.upstream.pid);
+  const cpuSidecar0 = run.sidecar ? cpuTimeMs(run.sidecar.pid) : 0;
   const sampler = sampleMemory(server.pid);
   const account = startCpuAccount(ourPids);
   const fromUs = Number(process.hrtime.bigint() / 1000n);
@@ -110,6 +124,7 @@ export async function measure(
   const toUs = Number(process.hrtime.bigint() / 1000n);
   const cpuServer = cpuTimeMs(server.pid) - cpuServer0;
   const cpuUpstream = cpuTimeMs(pids.upstream.pid) - cpuUpstream0;
+  const cpuSidecar = run.sidecar ? cpuTimeMs(run.sidecar.pid) - cpuSidecar0 : undefined;
   const end = sampler.stop();
   const machine = account();
   const countsAfter = await upstreamCounts(upstreamUrl);
@@ -154,6 +169,7 @@ export async function measure(
       serverCeilingRps: cpuServer > 0 ? (n * 1000) / cpuServer : 0,
       serverCoreShare: cpuServer / wallMs,
       upstreamUsPerRequest: (cpuUpstream * 1000) / n,
+      ...(cpuSidecar === undefined ? {} : { sidecarUsPerRequest: (cpuSidecar * 1000) / n }),
     },
     memory: { peakRssMiB: Math.max(sampler.peakRssMiB, end.rssMiB), endRssMiB: end.rssMiB },
     logLinesPerRequest: target.server.startsWith('gateway') ? logLines / n : undefined,

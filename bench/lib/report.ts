@@ -188,7 +188,7 @@ export function writeResults(run: RunReport): void {
 }
 
 /**
- * --profile's report: the scenario's row and the top self-time functions of the gateway's main
+ * --cpu-profile's report: the scenario's row and the top self-time functions of the gateway's main
  * thread, counted inside the load window only when the window's clock matches the profile's.
  */
 export function reportProfile(
