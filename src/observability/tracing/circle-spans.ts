@@ -55,18 +55,26 @@ export function traceCircleCalls(tracer: Tracer, contract: ContractCodes): () =>
   const attempts = new WeakMap<CircleAttemptMessage, Span>();
 
   const onCallStart = (message: unknown) => {
+    // Published in the caller's async context: the GraphQL operation's span is the parent. A call
+    // outside a recorded span is not recorded either (an unsampled request has no span to parent
+    // it, and a root span here would start a trace of its own).
+    const parent = context.active();
+    if (!trace.getSpan(parent)?.isRecording()) return;
     const m = message as CircleCallMessage;
-    // Published in the caller's async context: the GraphQL operation's span is the parent.
     calls.set(
       m,
-      tracer.startSpan(`circle ${m.call}`, {
-        kind: SpanKind.INTERNAL,
-        attributes: {
-          'circle.call': m.call,
-          'circle.request_id': m.requestId,
-          'circle.circuit.state': m.circuitAtStart,
+      tracer.startSpan(
+        `circle ${m.call}`,
+        {
+          kind: SpanKind.INTERNAL,
+          attributes: {
+            'circle.call': m.call,
+            'circle.request_id': m.requestId,
+            'circle.circuit.state': m.circuitAtStart,
+          },
         },
-      }),
+        parent,
+      ),
     );
   };
 
@@ -88,7 +96,14 @@ export function traceCircleCalls(tracer: Tracer, contract: ContractCodes): () =>
   const onAttemptStart = (message: unknown) => {
     const m = message as CircleAttemptMessage;
     const callSpan = calls.get(m.callMessage);
-    const parent = callSpan ? trace.setSpan(context.active(), callSpan) : context.active();
+    if (!callSpan) {
+      // Not recorded: the caller's trace, when the request came with one, still goes on to
+      // Circle, its sampled flag off (the context the server span left: request-sampling.ts).
+      const active = context.active();
+      if (trace.getSpan(active)) propagation.inject(active, m.headers);
+      return;
+    }
+    const parent = trace.setSpan(context.active(), callSpan);
     const server = serverOf(m.url);
     const span = tracer.startSpan(
       'POST',
@@ -134,7 +149,9 @@ export function traceCircleCalls(tracer: Tracer, contract: ContractCodes): () =>
   const onRefresh = (message: unknown) => {
     const m = message as RefreshMessage;
     // The caller's span: the GraphQL operation (or the HTTP request when no operation span runs).
-    trace.getActiveSpan()?.setAttributes({
+    const span = trace.getActiveSpan();
+    if (!span?.isRecording()) return;
+    span.setAttributes({
       'gateway.refresh.path': m.path,
       'gateway.refresh.coalesced': m.coalesced,
       ...(m.cacheHit !== undefined ? { 'gateway.user_token_cache.hit': m.cacheHit } : {}),
