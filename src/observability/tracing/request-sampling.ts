@@ -53,14 +53,19 @@ export interface RequestSampling {
   records(parent: Context, name: string, kind: SpanKind): boolean;
 }
 
-/** A random id of `bytes` bytes in hex, as the SDK's own generator makes them (never all zeros). */
+const scratch = Buffer.allocUnsafe(16);
+
+/** A random id of `bytes` bytes in hex, made as the SDK's own generator makes them. */
 const newId = (bytes: number): string => {
-  let id = '';
+  let zero = true;
   for (let i = 0; i < bytes; i += 4) {
-    id += ((Math.random() * 2 ** 32) >>> 0).toString(16).padStart(8, '0');
+    const word = (Math.random() * 2 ** 32) >>> 0;
+    if (word !== 0) zero = false;
+    scratch.writeUInt32BE(word, i);
   }
   // All zeros is W3C trace context's invalid id.
-  return /^0+$/.test(id) ? `${id.slice(0, -1)}1` : id;
+  if (zero) scratch[bytes - 1] = 1;
+  return scratch.toString('hex', 0, bytes);
 };
 
 export function createRequestSampling(sampler: RequestSampler): RequestSampling {
