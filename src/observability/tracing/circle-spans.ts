@@ -26,6 +26,7 @@ import {
 } from '../../circle/diagnostics.js';
 import type { CircleClientError } from '../../circle/errors.js';
 import type { ContractCodes } from './contract-codes.js';
+import { newId } from './request-sampling.js';
 
 function recordError(span: Span, error: CircleClientError, contract: ContractCodes): void {
   // The code a client would see for this failure: the one mapping, given by the caller.
@@ -55,18 +56,26 @@ export function traceCircleCalls(tracer: Tracer, contract: ContractCodes): () =>
   const attempts = new WeakMap<CircleAttemptMessage, Span>();
 
   const onCallStart = (message: unknown) => {
+    // Published in the caller's async context: the GraphQL operation's span is the parent. A call
+    // outside a recorded span is not recorded either (an unsampled request has no span to parent
+    // it, and a root span here would start a trace of its own).
+    const parent = context.active();
+    if (!trace.getSpan(parent)?.isRecording()) return;
     const m = message as CircleCallMessage;
-    // Published in the caller's async context: the GraphQL operation's span is the parent.
     calls.set(
       m,
-      tracer.startSpan(`circle ${m.call}`, {
-        kind: SpanKind.INTERNAL,
-        attributes: {
-          'circle.call': m.call,
-          'circle.request_id': m.requestId,
-          'circle.circuit.state': m.circuitAtStart,
+      tracer.startSpan(
+        `circle ${m.call}`,
+        {
+          kind: SpanKind.INTERNAL,
+          attributes: {
+            'circle.call': m.call,
+            'circle.request_id': m.requestId,
+            'circle.circuit.state': m.circuitAtStart,
+          },
         },
-      }),
+        parent,
+      ),
     );
   };
 
@@ -88,7 +97,17 @@ export function traceCircleCalls(tracer: Tracer, contract: ContractCodes): () =>
   const onAttemptStart = (message: unknown) => {
     const m = message as CircleAttemptMessage;
     const callSpan = calls.get(m.callMessage);
-    const parent = callSpan ? trace.setSpan(context.active(), callSpan) : context.active();
+    if (!callSpan) {
+      // Not recorded: the caller's trace, when the request came with one, still goes on to
+      // Circle, its sampled flag off (the context the server span left: request-sampling.ts);
+      // without one, a trace of its own, unsampled, so every call to Circle carries a
+      // traceparent whatever the sampler decided (two ids, no span, no context).
+      const active = context.active();
+      if (trace.getSpan(active)) propagation.inject(active, m.headers);
+      else m.headers.traceparent = `00-${newId(16)}-${newId(8)}-00`;
+      return;
+    }
+    const parent = trace.setSpan(context.active(), callSpan);
     const server = serverOf(m.url);
     const span = tracer.startSpan(
       'POST',
@@ -134,7 +153,9 @@ export function traceCircleCalls(tracer: Tracer, contract: ContractCodes): () =>
   const onRefresh = (message: unknown) => {
     const m = message as RefreshMessage;
     // The caller's span: the GraphQL operation (or the HTTP request when no operation span runs).
-    trace.getActiveSpan()?.setAttributes({
+    const span = trace.getActiveSpan();
+    if (!span?.isRecording()) return;
+    span.setAttributes({
       'gateway.refresh.path': m.path,
       'gateway.refresh.coalesced': m.coalesced,
       ...(m.cacheHit !== undefined ? { 'gateway.user_token_cache.hit': m.cacheHit } : {}),

@@ -6,10 +6,11 @@
  * neither `OTEL_SDK_DISABLED=true` nor `OTEL_TRACES_EXPORTER=none` says otherwise. Off, nothing of
  * the SDK is loaded: the modules are imported only here, only when on.
  *
- * This file picks the exporter by protocol and the service name's default; the rest
- * (`OTEL_EXPORTER_OTLP_*_HEADERS`/`_TIMEOUT`/`_COMPRESSION`, `OTEL_TRACES_SAMPLER(_ARG)`,
- * `OTEL_BSP_*`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, span limits) the SDK reads from
- * `process.env` itself, with its documented defaults.
+ * This file picks the exporter by protocol, the service name's default and the sampler
+ * (`OTEL_TRACES_SAMPLER(_ARG)`, read here as the SDK reads it, so that the gateway can ask it
+ * before building a span: request-sampling.ts, sampler-from-env.ts); the rest (`OTEL_EXPORTER_OTLP_*_HEADERS`/
+ * `_TIMEOUT`/`_COMPRESSION`, `OTEL_BSP_*`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, span
+ * limits) the SDK reads from `process.env` itself, with its documented defaults.
  */
 import { VERSION } from '../../config/version.js';
 import { brandErrorClass } from '../../errors/brand.js';
@@ -73,8 +74,19 @@ export async function startTracingFrom(
 ): Promise<Tracing | undefined> {
   const settings = tracingSettings(env);
   if (!settings) return undefined;
-  const [{ createTracing }, node, base, core, resources, exporter] = await Promise.all([
+  const [
+    { createTracing },
+    { createRequestSampling },
+    { samplerFromEnv },
+    node,
+    base,
+    core,
+    resources,
+    exporter,
+  ] = await Promise.all([
     import('./tracing.js'),
+    import('./request-sampling.js'),
+    import('./sampler-from-env.js'),
     import('@opentelemetry/sdk-trace-node'),
     import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/core'),
@@ -93,8 +105,14 @@ export async function startTracingFrom(
       }),
     )
     .merge(resources.detectResources({ detectors: [resources.envDetector] }));
+  // The sampler is asked before any span (request-sampling.ts): the provider uses the same one,
+  // and its id generator, through which a new trace keeps the id the sampler was asked about.
+  const sampler = samplerFromEnv(env, base);
+  const sampling = createRequestSampling(sampler);
   const provider = new node.NodeTracerProvider({
     resource,
+    sampler,
+    idGenerator: sampling.idGenerator,
     spanProcessors: [new base.BatchSpanProcessor(new exporter.OTLPTraceExporter())],
   });
   // W3C trace context only: the default's baggage would forward whatever a caller put in its
@@ -103,6 +121,7 @@ export async function startTracingFrom(
   return createTracing(
     { tracerProvider: provider, onShutdown: () => provider.shutdown() },
     contract,
+    sampling,
   );
 }
 

@@ -20,6 +20,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { type RequestSampling, startRecordedSpan, unrecordedContext } from './request-sampling.js';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -30,15 +31,22 @@ const UNTRACED = new Set(['/health', '/ready']);
 
 export interface HttpServerSpanOptions {
   tracer: Tracer;
+  /** The sampler's decision before any span; undefined: learnt by starting the span. */
+  sampling?: RequestSampling | undefined;
   /** Paths recorded as `http.route` and `url.path`; any other path is recorded as neither. */
   routes: readonly string[];
+  /**
+   * Requests decided not recorded and run outside any trace: the operation span skips them
+   * (without an active span it would otherwise start a trace of its own).
+   */
+  unrecorded: WeakSet<object>;
 }
 
 export function traceHttpRequests(
   handler: NodeHandler,
   options: HttpServerSpanOptions,
 ): NodeHandler {
-  const { tracer } = options;
+  const { tracer, sampling, unrecorded } = options;
   const routes = new Set(options.routes);
   return (req, res) => {
     const url = req.url ?? '/';
@@ -49,25 +57,43 @@ export function traceHttpRequests(
       return;
     }
     // The caller's traceparent/tracestate, when it sent a valid one, is the parent.
-    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const parent =
+      req.headers.traceparent === undefined
+        ? ROOT_CONTEXT
+        : propagation.extract(ROOT_CONTEXT, req.headers);
     const method = METHODS.has(req.method ?? '') ? (req.method as string) : '_OTHER';
     const route = routes.has(path) ? path : undefined;
-    const attributes: Attributes = {
-      'http.request.method': method,
-      'url.scheme': 'http',
-      'network.protocol.version': req.httpVersion,
-    };
-    if (route) {
-      attributes['http.route'] = route;
-      attributes['url.path'] = route;
-    }
-    const userAgent = req.headers['user-agent'];
-    if (userAgent) attributes['user_agent.original'] = userAgent;
-    const span = tracer.startSpan(
-      route ? `${method} ${route}` : method,
-      { kind: SpanKind.SERVER, attributes },
+    const span = startRecordedSpan(
+      tracer,
+      sampling,
       parent,
+      route ? `${method} ${route}` : method,
+      SpanKind.SERVER,
+      () => {
+        const attributes: Attributes = {
+          'http.request.method': method,
+          'url.scheme': 'http',
+          'network.protocol.version': req.httpVersion,
+        };
+        if (route) {
+          attributes['http.route'] = route;
+          attributes['url.path'] = route;
+        }
+        const userAgent = req.headers['user-agent'];
+        if (userAgent) attributes['user_agent.original'] = userAgent;
+        return attributes;
+      },
     );
+    if (!span) {
+      const passOn = unrecordedContext(parent);
+      if (passOn) {
+        context.with(passOn, handler, undefined, req, res);
+      } else {
+        unrecorded.add(req);
+        handler(req, res);
+      }
+      return;
+    }
     let ended = false;
     const end = () => {
       if (ended) return;

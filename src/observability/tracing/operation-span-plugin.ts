@@ -8,10 +8,18 @@
  * name, the gateway's request id and the outcome as the contract's code; never the document, the
  * variables, a result or an error message.
  */
-import { context, propagation, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { ContractCodes } from './contract-codes.js';
+import { type RequestSampling, startRecordedSpan, unrecordedContext } from './request-sampling.js';
 
 /** Longest operation name recorded; a name is the client's text, bounded like any other. */
 const MAX_NAME_LENGTH = 100;
@@ -39,39 +47,61 @@ const fetchHeaders = {
   get: (carrier: Headers, key: string) => carrier.get(key) ?? undefined,
 };
 
-export function useOperationSpan(tracer: Tracer, contract: ContractCodes): Plugin {
-  const contractCodes: ReadonlySet<string> = new Set(contract.codes);
+export interface OperationSpanOptions {
+  tracer: Tracer;
+  contract: ContractCodes;
+  /** The sampler's decision for an operation served without the server span. */
+  sampling?: RequestSampling | undefined;
+  /** node:http requests the server span decided not to record (`traceHttpRequests`). */
+  unrecorded: WeakSet<object>;
+}
+
+export function useOperationSpan(options: OperationSpanOptions): Plugin {
+  const { tracer, sampling, unrecorded } = options;
+  const contractCodes: ReadonlySet<string> = new Set(options.contract.codes);
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
-      const operation = getOperationAST(args.document, args.operationName);
-      const type = operation?.operation ?? 'unknown';
-      const name = operation?.name?.value.slice(0, MAX_NAME_LENGTH);
       const gatewayContext = args.contextValue as
-        | { requestId?: unknown; request?: { headers?: unknown } }
+        | { requestId?: unknown; req?: object; request?: { headers?: unknown } }
         | undefined;
+      // The server span decided already: this request is not recorded, and runs outside any trace.
+      if (gatewayContext?.req !== undefined && unrecorded.has(gatewayContext.req)) return;
       let parent = context.active();
+      const active = trace.getSpan(parent);
+      // Not recorded, inside the caller's trace (passed on to Circle as it is).
+      if (active && !active.isRecording()) return;
       // Served without the node:http front door (yoga.fetch, a host's own server): the request's
       // own trace context is the parent.
       // Yoga's Request may be @whatwg-node's, whose Headers are not the global class.
       const headers = gatewayContext?.request?.headers as Headers | undefined;
-      if (!trace.getSpan(parent) && typeof headers?.get === 'function') {
+      if (!active && typeof headers?.get === 'function') {
         parent = propagation.extract(parent, headers, fetchHeaders);
       }
-      const span = tracer.startSpan(
-        name ? `${type} ${name}` : type,
-        {
-          attributes: {
-            'graphql.operation.type': type,
-            ...(name ? { 'graphql.operation.name': name } : {}),
-            ...(typeof gatewayContext?.requestId === 'string'
-              ? { 'gateway.request_id': gatewayContext.requestId }
-              : {}),
-          },
-        },
+      const operation = getOperationAST(args.document, args.operationName);
+      const type = operation?.operation ?? 'unknown';
+      const name = operation?.name?.value.slice(0, MAX_NAME_LENGTH);
+      const span = startRecordedSpan(
+        tracer,
+        sampling,
         parent,
+        name ? `${type} ${name}` : type,
+        SpanKind.INTERNAL,
+        () => ({
+          'graphql.operation.type': type,
+          ...(name ? { 'graphql.operation.name': name } : {}),
+          ...(typeof gatewayContext?.requestId === 'string'
+            ? { 'gateway.request_id': gatewayContext.requestId }
+            : {}),
+        }),
       );
-      const active = trace.setSpan(parent, span);
-      setExecuteFn((executeArgs) => context.with(active, () => executeFn(executeArgs)));
+      if (!span) {
+        const passOn = unrecordedContext(parent);
+        if (passOn)
+          setExecuteFn((executeArgs) => context.with(passOn, () => executeFn(executeArgs)));
+        return;
+      }
+      const inside = trace.setSpan(parent, span);
+      setExecuteFn((executeArgs) => context.with(inside, () => executeFn(executeArgs)));
       return {
         onExecuteDone({ result }) {
           if (Symbol.asyncIterator in (result as object)) {

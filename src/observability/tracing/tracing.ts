@@ -12,6 +12,7 @@ import { traceCircleCalls } from './circle-spans.js';
 import type { ContractCodes } from './contract-codes.js';
 import { traceHttpRequests } from './http-server-span.js';
 import { useOperationSpan } from './operation-span-plugin.js';
+import type { RequestSampling } from './request-sampling.js';
 
 export const TRACER_NAME = 'circle-wallets-graphql-gateway';
 
@@ -44,17 +45,27 @@ export interface Tracing {
 /**
  * Subscribes to the Circle client's events at once (process-wide: every client in the process is
  * traced through this provider); `shutdown()` undoes it. Errors are recorded by the contract's
- * codes, which the composition root gives (src/tracing.ts).
+ * codes, which the composition root gives (src/tracing.ts). `sampling` is the provider's sampler
+ * asked before any span is built (the provider must use its id generator: `startTracing()` builds
+ * it so); without it, a request's span is started to learn whether it records.
  */
-export function createTracing(options: TracingOptions, contract: ContractCodes): Tracing {
+export function createTracing(
+  options: TracingOptions,
+  contract: ContractCodes,
+  sampling?: RequestSampling,
+): Tracing {
   const provider = options.tracerProvider ?? trace.getTracerProvider();
   const tracer = provider.getTracer(TRACER_NAME, VERSION);
   const unsubscribe = traceCircleCalls(tracer, contract);
+  // Shared by the server span and the operation span, keyed by the node:http request: no async
+  // context is needed to know that a request is not recorded.
+  const unrecorded = new WeakSet<object>();
   let stopped: Promise<void> | undefined;
   return {
     tracer,
-    traceRequests: (handler, { routes }) => traceHttpRequests(handler, { tracer, routes }),
-    plugin: useOperationSpan(tracer, contract),
+    traceRequests: (handler, { routes }) =>
+      traceHttpRequests(handler, { tracer, sampling, routes, unrecorded }),
+    plugin: useOperationSpan({ tracer, contract, sampling, unrecorded }),
     logFields() {
       const span = trace.getActiveSpan();
       if (!span) return undefined;
