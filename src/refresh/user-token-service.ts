@@ -4,7 +4,7 @@ import type { CallOptions, CircleClient } from '../circle/client.js';
 import { CIRCLE_CHANNELS, type RefreshMessage } from '../circle/diagnostics.js';
 import { isCircleClientError, isCircleError } from '../circle/errors.js';
 import { readJwtExpiry } from '../circle/jwt.js';
-import type { MintedTokenCache } from './user-token-cache.js';
+import type { MintedToken, MintedTokenCache } from './user-token-cache.js';
 
 /** Exactly one of the two, as the GraphQL `@oneOf` input guarantees. */
 export type UserIdentity =
@@ -46,6 +46,56 @@ const isStaleTokenError = (error: unknown): boolean =>
 export type RefreshResult = Omit<RefreshOutcome, 'coalesced'>;
 
 /**
+ * A rate-limit bucket the checks before a refresh take (src/security/rate-limit.ts); declared here
+ * so that a shared store can take them in the refresh's own call. `tag` names what the bucket
+ * belongs to (an address, a device): a shared store keeps one tag's buckets together (one Redis
+ * Cluster hash slot).
+ */
+export interface BucketTake {
+  key: string;
+  tag: string;
+  cost: number;
+  rate: number;
+  burst: number;
+}
+
+/** All taken, or refused by the take at index `refused` (nothing charged), with its wait. */
+export interface BucketVerdict {
+  allowed: boolean;
+  retryAfterMs: number;
+  refused?: number;
+}
+
+/** Takes the buckets, all or none, in the refresh's one call before Circle. */
+export type ChargeBuckets = (takes: readonly BucketTake[]) => Promise<BucketVerdict>;
+
+/**
+ * One refresh's call to a shared store before Circle, made ready but not sent: the checks send it
+ * with their buckets (`charge`), or the coalescer sends it without any.
+ */
+export interface PreparedRefresh {
+  /** The key the refresh sends (sealed in the lease, for a takeover). */
+  readonly idempotencyKey: string;
+  /** Sends the call now, the buckets taken first (all or none). At most once. */
+  charge: ChargeBuckets;
+  /** The refresh will not go to Circle (refused, client gone, merged here): lets go of its lease. */
+  abandon(): void;
+}
+
+/** What the call before Circle learned for the refresh, and what the call after it records. */
+export interface RefreshNotes {
+  /** The user id's minted token as that call read it (`token` undefined: none); absent: not read. */
+  minted?: { token: MintedToken | undefined };
+  /** Leaves a fresh mint to the call after Circle; false: not possible, the caller stores it. */
+  keepMint(
+    userId: string,
+    userToken: string,
+    encryptionKey: string | undefined,
+    exp: number | undefined,
+  ): boolean;
+}
+
+/**
  * Merges identical refreshes across processes (src/shared-state/redis-refresh-coalescer.ts);
  * identical ones within this process are merged before it is asked.
  */
@@ -53,14 +103,24 @@ export interface RefreshCoalescer {
   /**
    * Calls `refresh` with the idempotency key to send, unless another process is already
    * refreshing this same input: then its result (or its failure) is returned, `shared: true`.
-   * Waiting ends at `deadline` (ms since the epoch) with a timeout.
+   * Waiting ends at `deadline` (ms since the epoch) with a timeout. `prepared` (from `prepare`)
+   * is the call already made for this refresh, which took the lease.
    */
   run(
     input: RefreshInput,
     idempotencyKey: string,
     deadline: number,
-    refresh: (idempotencyKey: string) => Promise<RefreshResult>,
+    refresh: (idempotencyKey: string, notes?: RefreshNotes) => Promise<RefreshResult>,
+    prepared?: PreparedRefresh,
   ): Promise<{ result: RefreshResult; shared: boolean }>;
+  /**
+   * Makes ready the refresh's one call before Circle: the checks' buckets, the lease (`lease`)
+   * and, for the userId path, the minted token when `mintCache` is the store's own.
+   */
+  prepare?(
+    input: RefreshInput,
+    wants: { lease: boolean; mintCache: MintedTokenCache; idempotencyKey: string },
+  ): PreparedRefresh;
 }
 
 export interface UserTokenServiceOptions {
@@ -92,13 +152,17 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
   const inFlightMints = new Map<string, Promise<string>>();
 
   /** One mint per user id at a time across requests; the result goes into the cache. */
-  function mint(userId: string, call: CallOptions): Promise<string> {
+  function mint(userId: string, call: CallOptions, notes?: RefreshNotes): Promise<string> {
     const pending = inFlightMints.get(userId);
     if (pending) return pending;
     const promise = client
       .createUserToken({ userId }, call)
       .then(async ({ data }) => {
-        await cache.set(userId, data.userToken, data.encryptionKey, readJwtExpiry(data.userToken));
+        const exp = readJwtExpiry(data.userToken);
+        // Kept by the refresh's call after Circle when it can be: one round trip fewer.
+        if (!notes?.keepMint(userId, data.userToken, data.encryptionKey, exp)) {
+          await cache.set(userId, data.userToken, data.encryptionKey, exp);
+        }
         return data.userToken;
       })
       .finally(() => inFlightMints.delete(userId));
@@ -126,6 +190,7 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
     idempotencyKey: string,
     loader: () => DataLoader<string, string>,
     call: CallOptions,
+    notes: RefreshNotes | undefined,
   ): Promise<RefreshResult> {
     const send = (userToken: string) =>
       client.refreshUserToken(
@@ -143,10 +208,13 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
       result = await send(input.user.userToken);
     } else {
       const userId = input.user.userId;
-      const cached = (await cache.get(userId))?.userToken;
+      // Read by the call before Circle when the shared store could.
+      const cached = (notes?.minted ? notes.minted.token : await cache.get(userId))?.userToken;
       publishRefresh({ path: 'userId', coalesced: false, cacheHit: cached !== undefined });
-      // A cached token needs no de-duplication: the loader is for the mint.
-      const minted = cached ?? (await loader().load(userId));
+      // A cached token needs no de-duplication: the loader is for the mint (the loader's own
+      // cache read finds nothing the call before Circle did not, so that call's miss is a mint).
+      const minted =
+        cached ?? (notes?.minted ? await mint(userId, call, notes) : await loader().load(userId));
       try {
         result = await send(minted);
       } catch (error) {
@@ -154,7 +222,7 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
         // The cached token went stale before its time: drop it, mint once more, retry once.
         await cache.delete(userId, minted);
         loader().clear(userId);
-        const reminted = await mint(userId, call);
+        const reminted = await mint(userId, call, notes);
         try {
           result = await send(reminted);
         } catch (retryError) {
@@ -191,10 +259,11 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
         return mintLoader;
       };
       return {
-        async refresh(input: RefreshInput): Promise<RefreshOutcome> {
+        async refresh(input: RefreshInput, prepared?: PreparedRefresh): Promise<RefreshOutcome> {
           const key = coalescingKey(input);
           const pending = inFlightRefreshes.get(key);
           if (pending) {
+            prepared?.abandon();
             publishRefresh({
               path: input.user.userId !== undefined ? 'userId' : 'userToken',
               coalesced: true,
@@ -202,14 +271,14 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
             options.onCoalesced?.();
             return { ...(await pending), coalesced: true };
           }
-          const refresh = (idempotencyKey: string) =>
-            refreshOnce(input, idempotencyKey, loader, call).catch((error: unknown) => {
+          const refresh = (idempotencyKey: string, notes?: RefreshNotes) =>
+            refreshOnce(input, idempotencyKey, loader, call, notes).catch((error: unknown) => {
               if (isCircleClientError(error)) error.idempotencyKey = idempotencyKey;
               throw error;
             });
-          const idempotencyKey = input.idempotencyKey ?? uuidv4();
+          const idempotencyKey = prepared?.idempotencyKey ?? input.idempotencyKey ?? uuidv4();
           const shared = options.coalescer
-            ? options.coalescer.run(input, idempotencyKey, scope.deadline, refresh)
+            ? options.coalescer.run(input, idempotencyKey, scope.deadline, refresh, prepared)
             : refresh(idempotencyKey).then((result) => ({ result, shared: false }));
           const promise = shared
             .then(({ result, shared }) => {
@@ -221,6 +290,17 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
           return promise;
         },
       };
+    },
+    /**
+     * Readies the refresh's one call to the shared store before Circle (undefined without one):
+     * the lease unless an identical refresh is in flight here, the minted token on the userId path.
+     */
+    prepare(input: RefreshInput): PreparedRefresh | undefined {
+      return options.coalescer?.prepare?.(input, {
+        lease: !inFlightRefreshes.has(coalescingKey(input)),
+        mintCache: cache,
+        idempotencyKey: input.idempotencyKey ?? uuidv4(),
+      });
     },
     /** For tests and metrics. */
     inFlight: () => ({ refreshes: inFlightRefreshes.size, mints: inFlightMints.size }),

@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger.js';
+import type { BucketTake, BucketVerdict, ChargeBuckets } from '../refresh/user-token-service.js';
 import { rateLimitKey } from './client-address.js';
 import { GatewayRefusal } from './refusal.js';
 
@@ -23,7 +24,20 @@ export interface RateLimitStore {
     burst: number,
     now: number,
   ): RateLimitDecision | Promise<RateLimitDecision>;
+  /**
+   * Takes every bucket or none: in order, the first that cannot give its `cost` refuses and no
+   * bucket is charged. Without it the takes go one by one, each charged as it is allowed.
+   */
+  takeAll?(takes: readonly BucketTake[], now: number): BucketVerdict | Promise<BucketVerdict>;
+  /**
+   * Every instance shares it (Redis): the front door then keeps a per-process bucket per address
+   * (no round trip before the body is read) and the shared address bucket is charged with the
+   * work that follows (docs/fleet.md).
+   */
+  readonly shared?: boolean;
 }
+
+export type { BucketTake, BucketVerdict };
 
 export interface MemoryRateLimitStoreOptions {
   /**
@@ -44,6 +58,7 @@ interface Bucket {
 
 export interface MemoryRateLimitStore extends RateLimitStore {
   take(key: string, cost: number, rate: number, burst: number, now: number): RateLimitDecision;
+  takeAll(takes: readonly BucketTake[], now: number): BucketVerdict;
   /** Buckets held now. */
   readonly size: number;
 }
@@ -67,21 +82,42 @@ export function createMemoryRateLimitStore(
       buckets.delete(key);
     }
   };
+  const tokensOf = (key: string, rate: number, burst: number, now: number) => {
+    const previous = buckets.get(key);
+    const elapsed = previous ? Math.max(0, now - previous.at) : 0;
+    return previous ? Math.min(burst, previous.tokens + (elapsed / 1000) * rate) : burst;
+  };
+  const keep = (key: string, left: number, rate: number, burst: number, now: number) => {
+    // Delete and set: the Map's order is then least recently used first.
+    buckets.delete(key);
+    buckets.set(key, { tokens: left, at: now, fullAt: now + ((burst - left) / rate) * 1000 });
+    if (buckets.size > maxKeys) evict(now);
+  };
   return {
     take(key, cost, rate, burst, now) {
-      const previous = buckets.get(key);
-      const elapsed = previous ? Math.max(0, now - previous.at) : 0;
-      const tokens = previous ? Math.min(burst, previous.tokens + (elapsed / 1000) * rate) : burst;
+      const tokens = tokensOf(key, rate, burst, now);
       const allowed = tokens >= cost;
-      const left = allowed ? tokens - cost : tokens;
-      // Delete and set: the Map's order is then least recently used first.
-      buckets.delete(key);
-      buckets.set(key, { tokens: left, at: now, fullAt: now + ((burst - left) / rate) * 1000 });
-      if (buckets.size > maxKeys) evict(now);
+      keep(key, allowed ? tokens - cost : tokens, rate, burst, now);
       return {
         allowed,
         retryAfterMs: allowed ? 0 : Math.ceil(((cost - tokens) / rate) * 1000),
       };
+    },
+    takeAll(takes, now) {
+      const tokens = takes.map((t) => tokensOf(t.key, t.rate, t.burst, now));
+      const refused = takes.findIndex((t, i) => (tokens[i] as number) < t.cost);
+      if (refused >= 0) {
+        const t = takes[refused] as BucketTake;
+        return {
+          allowed: false,
+          refused,
+          retryAfterMs: Math.ceil(((t.cost - (tokens[refused] as number)) / t.rate) * 1000),
+        };
+      }
+      for (const [i, t] of takes.entries()) {
+        keep(t.key, (tokens[i] as number) - t.cost, t.rate, t.burst, now);
+      }
+      return { allowed: true, retryAfterMs: 0 };
     },
     get size() {
       return buckets.size;
@@ -168,6 +204,12 @@ export function createRateLimiter(options: RateLimiterOptions) {
   }
   const now = options.now ?? Date.now;
   const { store, isExempt } = options;
+  // With a shared store the front door answers from this process's memory: no round trip before
+  // the body is read. The shared address bucket is then charged by what follows: with a refresh's
+  // other buckets (beforeRefresh), or by an operation that is not one (byAddressShared). Only
+  // where a front door runs at all: a host's Yoga (useRefreshUserToken) never had an address limit.
+  const frontDoor = store.shared ? createMemoryRateLimitStore() : store;
+  let frontDoorInUse = false;
   const debts = createDebts(upstream.rate, Math.max(upstream.burst, refusalCost) * 4);
   // Synchronous when the store is (the in-memory one): no promise per request for a check.
   const decide = (
@@ -177,14 +219,42 @@ export function createRateLimiter(options: RateLimiterOptions) {
     decision instanceof Promise
       ? decision.then((settled) => refusalFor(settled, subject))
       : refusalFor(decision, subject);
+  const sharedAddressTake = (address: string | undefined): Take | undefined => {
+    if (!store.shared || !frontDoorInUse || perAddress.rate === 0) return undefined;
+    if (address === undefined || isExempt(address)) return undefined;
+    const key = rateLimitKey(address);
+    return {
+      key: `address:${key}`,
+      tag: `address:${key}`,
+      cost: 1,
+      ...perAddress,
+      subject: 'from this address',
+    };
+  };
   return {
     /** Undefined when allowed, else the refusal (RATE_LIMITED, 429, Retry-After). */
     byAddress(address: string | undefined): MaybeRefusal {
+      frontDoorInUse = true;
       if (perAddress.rate === 0 || address === undefined || isExempt(address)) return undefined;
       return decide(
-        store.take(`address:${rateLimitKey(address)}`, 1, perAddress.rate, perAddress.burst, now()),
+        frontDoor.take(
+          `address:${rateLimitKey(address)}`,
+          1,
+          perAddress.rate,
+          perAddress.burst,
+          now(),
+        ),
         'from this address',
       );
+    },
+    /**
+     * The shared address bucket, for an operation past the front door that is not a refresh
+     * (a refresh charges it in beforeRefresh): undefined when there is nothing to charge.
+     */
+    byAddressShared(address: string | undefined): MaybeRefusal {
+      const take = sharedAddressTake(address);
+      if (!take) return undefined;
+      return decide(store.take(take.key, 1, take.rate, take.burst, now()), take.subject);
     },
     byDevice(deviceId: string, address: string | undefined): MaybeRefusal {
       if (perDevice.rate === 0 || isExempt(address)) return undefined;
@@ -205,12 +275,84 @@ export function createRateLimiter(options: RateLimiterOptions) {
         'to Circle from this address',
       );
     },
+    /**
+     * Every bucket a refresh takes before Circle, all or none, in this order: the shared address
+     * bucket (when the front door charged only this process's), the address's share of Circle's
+     * quota, the device. The first empty one refuses and nothing is charged: an address past its
+     * Circle budget cannot spend a device's limit (the device-lockout mitigation), and an empty
+     * device bucket does not spend the address's budget. `charge` sends them along with the
+     * refresh's own call to a shared store (one round trip); without it the store takes them.
+     */
+    beforeRefresh(
+      deviceId: string,
+      address: string | undefined,
+      charge?: ChargeBuckets,
+    ): MaybeRefusal {
+      const takes: Take[] = [];
+      const shared = sharedAddressTake(address);
+      if (shared) takes.push(shared);
+      if (upstream.rate > 0 && !isExempt(address)) {
+        const key = upstreamKey(address);
+        const owed = debts.owed(key, now());
+        if (owed > 0)
+          return rateLimited('to Circle from this address', (owed / upstream.rate) * 1000);
+        takes.push({
+          key,
+          tag: `address:${key.slice('upstream:'.length)}`,
+          cost: 1,
+          rate: upstream.rate,
+          burst: upstream.burst,
+          subject: 'to Circle from this address',
+        });
+      }
+      if (perDevice.rate > 0 && !isExempt(address)) {
+        const key = `device:${deviceId}`;
+        takes.push({ key, tag: key, cost: 1, ...perDevice, subject: 'for this device' });
+      }
+      if (takes.length === 0) return undefined;
+      const verdict = charge
+        ? charge(takes)
+        : store.takeAll
+          ? store.takeAll(takes, now())
+          : takeInTurn(store, takes, now());
+      const refusal = (settled: BucketVerdict) =>
+        settled.allowed
+          ? undefined
+          : rateLimited(
+              takes[settled.refused ?? takes.length - 1]?.subject ?? 'for this device',
+              settled.retryAfterMs,
+            );
+      return verdict instanceof Promise ? verdict.then(refusal) : refusal(verdict);
+    },
     /** Circle refused this address's credentials: it owes `refusalCost` tokens before its next call. */
     chargeRefusal(address: string | undefined): void {
       if (upstream.rate === 0 || refusalCost === 0 || isExempt(address)) return;
       debts.add(upstreamKey(address), refusalCost, now());
     },
   };
+}
+
+/** A bucket of a refresh, with the words its refusal uses. */
+type Take = BucketTake & { subject: string };
+
+/** For a store without takeAll: one take after another, each charged as it is allowed. */
+function takeInTurn(
+  store: RateLimitStore,
+  takes: readonly BucketTake[],
+  now: number,
+  from = 0,
+): BucketVerdict | Promise<BucketVerdict> {
+  for (let i = from; i < takes.length; i += 1) {
+    const t = takes[i] as BucketTake;
+    const decision = store.take(t.key, t.cost, t.rate, t.burst, now);
+    const next = (settled: RateLimitDecision) =>
+      settled.allowed
+        ? takeInTurn(store, takes, now, i + 1)
+        : { allowed: false, refused: i, retryAfterMs: settled.retryAfterMs };
+    if (decision instanceof Promise) return decision.then(next);
+    if (!decision.allowed) return next(decision);
+  }
+  return { allowed: true, retryAfterMs: 0 };
 }
 
 /**
