@@ -22,9 +22,9 @@ const BOUNDS = {
   userToken: { before: 1, after: 1, commands: 14 },
   userIdCold: { before: 1, after: 1, commands: 16 },
   userIdWarm: { before: 1, after: 1, commands: 15 },
-  deviceRefusal: { before: 1, after: 0, commands: 8 },
-  addressRefusal: { before: 1, after: 0, commands: 6 },
-  query: { before: 1, after: 0, commands: 5 },
+  deviceRefusal: { before: 1, after: 0, commands: 5 },
+  addressRefusal: { before: 1, after: 0, commands: 3 },
+  query: { before: 1, after: 0, commands: 4 },
 } as const;
 
 let redis: TestRedis;
