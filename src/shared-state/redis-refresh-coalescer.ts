@@ -20,13 +20,10 @@
  * the process are still merged before this runs), its buckets in this process's memory, counted
  * and logged by RedisHealth.
  */
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CircleTimeoutError } from '../circle/errors.js';
-import type { MintedToken } from '../refresh/user-token-cache.js';
 import {
   type BucketTake,
-  type BucketVerdict,
   coalescingKey,
   type PreparedRefresh,
   type RefreshCoalescer,
@@ -36,8 +33,15 @@ import {
 } from '../refresh/user-token-service.js';
 import { createMemoryRateLimitStore, type MemoryRateLimitStore } from '../security/rate-limit.js';
 import { describeFailure, type FailureRecord, rebuildFailure } from './failure-record.js';
-import type { RedisHealth, SharedStore } from './redis-health.js';
-import { bucketArgs, keyNames, withScripts } from './redis-scripts.js';
+import type { RedisHealth } from './redis-health.js';
+import {
+  createPreCircleCall,
+  type Found,
+  type Outcome,
+  type Ref,
+} from './redis-pre-circle-call.js';
+import { listenForResults } from './redis-result-wake-ups.js';
+import { keyNames, withScripts } from './redis-scripts.js';
 import type { MintEntry, RedisTokenCache } from './redis-token-cache.js';
 import { open, type SecretBox, seal } from './secret-box.js';
 
@@ -77,25 +81,6 @@ export interface RedisRefreshCoalescer extends RefreshCoalescer {
   close(): Promise<void>;
 }
 
-/** One refresh as Redis knows it: its lease's key and id, the key its result is sealed under. */
-interface Ref {
-  key: string;
-  id: string;
-  resultKey: Buffer;
-  /** The user id whose minted token the call reads (userId path, shared cache), if any. */
-  userId: string | undefined;
-}
-
-/** What one call before Circle found: `current` null when this caller took the lease. */
-interface Found {
-  current: string | null;
-  owner: string;
-  minted: { token: MintedToken | undefined } | undefined;
-}
-
-/** The call's outcome: refused by a bucket, found, or Redis failed (refresh alone). */
-type Outcome = { refused: BucketVerdict } | { found: Found } | { fallback: true };
-
 export function createRedisRefreshCoalescer(
   options: RedisRefreshCoalescerOptions,
 ): RedisRefreshCoalescer {
@@ -108,38 +93,10 @@ export function createRedisRefreshCoalescer(
   const redis = withScripts(options.redis);
   const names = keyNames(box, prefix);
   const channel = `${prefix}co:done`;
-  const instance = randomUUID();
-  let holds = 0;
   // The calls this coalescer made ready, for `run` to go on from.
   const prepared = new WeakMap<PreparedRefresh, { ref: Ref; go: () => Promise<Outcome> }>();
 
-  // Waiters of this process by refresh id, woken when a holder anywhere finishes.
-  const wakers = new Map<string, Set<() => void>>();
-  const onMessage = (from: string, id: string) => {
-    if (from !== channel) return;
-    for (const wake of wakers.get(id) ?? []) wake();
-  };
-  subscriber.on('message', onMessage);
-  // Not awaited: polling covers the time until (and any time without) the subscription.
-  subscriber.subscribe(channel).catch(() => {});
-
-  const waitForWake = (id: string, ms: number) =>
-    new Promise<void>((resolve) => {
-      let set = wakers.get(id);
-      if (!set) {
-        set = new Set();
-        wakers.set(id, set);
-      }
-      const waiters = set;
-      const done = () => {
-        clearTimeout(timer);
-        waiters.delete(done);
-        if (waiters.size === 0) wakers.delete(id);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      waiters.add(done);
-    });
+  const wake = listenForResults(subscriber, channel);
 
   const refOf = (input: RefreshInput, readMint: boolean): Ref => {
     const { key, id } = names.lease(input.deviceId, coalescingKey(input));
@@ -151,73 +108,16 @@ export function createRedisRefreshCoalescer(
     };
   };
 
-  /**
-   * The one call before Circle: the buckets (all or none), then the lease (when `lease`), then
-   * the minted token. Redis down or failing: the buckets from memory, and the refresh alone.
-   */
-  async function before(
-    ref: Ref,
-    takes: readonly BucketTake[],
-    lease: { idempotencyKey: string; waited: boolean } | undefined,
-  ): Promise<Outcome> {
-    const stores: SharedStore[] = [
-      ...(takes.length > 0 ? (['rate_limit'] as const) : []),
-      ...(lease ? (['coalescing'] as const) : []),
-      ...(lease && ref.userId !== undefined ? (['token_cache'] as const) : []),
-    ];
-    const fallback = (): Outcome => {
-      const verdict = memory.takeAll(takes, now());
-      return verdict.allowed ? { fallback: true } : { refused: verdict };
-    };
-    if (!health.usable()) {
-      for (const store of stores) health.skipped(store);
-      return fallback();
-    }
-    holds += 1;
-    const owner = `p.${instance}:${holds}.`;
-    const mintKey =
-      lease && ref.userId !== undefined ? tokenCache?.entries.key(ref.userId) : undefined;
-    let reply: [number, string | null, string | null];
-    try {
-      reply = await redis.sharedBefore(
-        takes.length + (lease ? 2 : 0) + (mintKey ? 1 : 0),
-        ...takes.map(names.bucket),
-        ...(lease ? [ref.key, `${ref.key}:w`] : []),
-        ...(mintKey ? [mintKey] : []),
-        ...bucketArgs(takes),
-        ...(lease
-          ? [
-              '1',
-              `${owner}${seal(ref.resultKey, lease.idempotencyKey, ref.key)}`,
-              leaseMs,
-              // A finished result is only for callers that waited for it (see BEFORE).
-              lease.waited ? '0' : '1',
-            ]
-          : ['0']),
-        mintKey ? '1' : '0',
-      );
-      health.succeeded();
-    } catch (error) {
-      const [first, ...others] = stores;
-      if (first) health.failed(first, error);
-      for (const store of others) health.skipped(store);
-      return fallback();
-    }
-    const [refused, current, minted] = reply;
-    if (refused !== 0) {
-      return {
-        refused: { allowed: false, refused: refused - 1, retryAfterMs: Number(current) },
-      };
-    }
-    return {
-      found: {
-        current: lease ? current : '',
-        owner,
-        minted:
-          mintKey && tokenCache ? { token: tokenCache.entries.read(mintKey, minted) } : undefined,
-      },
-    };
-  }
+  const before = createPreCircleCall({
+    redis,
+    health,
+    box,
+    names,
+    tokenCache,
+    memory,
+    leaseMs,
+    now,
+  });
 
   /** Holds the lease while `refresh` runs, then leaves the result (not waited for). */
   async function lead(
@@ -353,14 +253,13 @@ export function createRedisRefreshCoalescer(
         }
         const left = deadline - now();
         if (left <= 0) throw new CircleTimeoutError('refresh', undefined, 'deadline');
-        await waitForWake(ref.id, Math.min(pollMs, left));
+        await wake.wait(ref.id, Math.min(pollMs, left));
       }
     },
     async close() {
       // No UNSUBSCRIBE: with Redis down it would queue until a reconnect; the caller closes the
       // subscriber's connection instead.
-      subscriber.off('message', onMessage);
-      for (const waiters of wakers.values()) for (const wake of waiters) wake();
+      wake.close();
     },
   };
 }
