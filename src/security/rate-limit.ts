@@ -204,11 +204,13 @@ export function createRateLimiter(options: RateLimiterOptions) {
         takes.push({ key, tag: key, cost: 1, ...perDevice, subject: 'for this device' });
       }
       if (takes.length === 0) return undefined;
-      const verdict = charge
-        ? charge(takes)
-        : store.takeAll
-          ? store.takeAll(takes, now())
-          : takeInTurn(store, takes, now());
+      // `charge` takes them in the shared store's Redis: only when that is this limiter's store.
+      const verdict =
+        charge && store.shared
+          ? charge(takes)
+          : store.takeAll
+            ? store.takeAll(takes, now())
+            : takeInTurn(store, takes, now());
       const refusal = (settled: BucketVerdict) =>
         settled.allowed
           ? undefined
