@@ -32,7 +32,9 @@ import {
 
 export interface RateLimitOptions {
   /**
-   * Requests to the GraphQL endpoint per client address, refused before the body is read.
+   * Requests to the GraphQL endpoint per client address, refused before the body is read. With a
+   * shared `store` that check uses this process's own bucket, and the shared one is charged once
+   * the operation runs (a refresh, in its one call before Circle): docs/fleet.md.
    * `rate` 0 turns it off.
    * @default { rate: 50, burst: 100 }
    */
