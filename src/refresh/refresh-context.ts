@@ -10,6 +10,7 @@ import type { Logger } from '../observability/logger.js';
 import { ClientGoneError, isClientGoneError } from './client-gone.js';
 import { type MintedTokenCache, UserTokenCache } from './user-token-cache.js';
 import {
+  type ChargeBuckets,
   createUserTokenService,
   type RefreshCoalescer,
   type RefreshInput,
@@ -48,9 +49,14 @@ export interface RefreshContextOptions {
   logger: Logger;
   /**
    * The checks before any upstream call: throws or rejects (RATE_LIMITED, FORBIDDEN) to refuse.
-   * `createGatewaySecurity(...).beforeRefresh`.
+   * `createGatewaySecurity(...).beforeRefresh`. With a shared store, `charge` sends their rate-limit
+   * buckets in the refresh's one call to it before Circle (the lease, the minted token).
    */
-  beforeRefresh(caller: RefreshCaller, input: RefreshInput): undefined | Promise<void>;
+  beforeRefresh(
+    caller: RefreshCaller,
+    input: RefreshInput,
+    charge?: ChargeBuckets,
+  ): undefined | Promise<void>;
   /**
    * Told of every refresh that failed, so a caller whose credentials Circle refuses pays more of
    * its address's upstream budget: `createGatewaySecurity(...).afterRefreshFailed`.
@@ -118,15 +124,17 @@ export function createRefreshContextFactory(
         });
         const started = performance.now();
         const path = input.user.userId !== undefined ? 'userId' : 'userToken';
+        // With a shared store: its one call before Circle, sent by the checks or by the refresh.
+        const prepared = userTokens.prepare(input);
         try {
           // Device rate limit and the userId policy: refused here, Circle is never called.
-          const check = beforeRefresh(caller, input);
+          const check = beforeRefresh(caller, input, prepared?.charge);
           if (check) await check;
           // A client that left while the checks ran (they may wait on Redis) cannot receive new
           // tokens: calling Circle now would spend its refresh token for nothing.
           // An answer to nobody, not a bug: made without a stack trace.
           if (caller.gone?.()) throw withoutStackTrace(() => new ClientGoneError());
-          const outcome = await scope.refresh(input);
+          const outcome = await scope.refresh(input, prepared);
           log.info('refreshUserToken', {
             path,
             outcome: 'ok',
@@ -136,6 +144,8 @@ export function createRefreshContextFactory(
           });
           return outcome;
         } catch (error) {
+          // Refused before the refresh ran: the lease that call took goes (a no-op after it ran).
+          prepared?.abandon();
           afterRefreshFailed(caller, error);
           log.warn('refreshUserToken', {
             path,

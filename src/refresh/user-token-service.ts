@@ -4,7 +4,17 @@ import type { CallOptions, CircleClient } from '../circle/client.js';
 import { CIRCLE_CHANNELS, type RefreshMessage } from '../circle/diagnostics.js';
 import { isCircleClientError, isCircleError } from '../circle/errors.js';
 import { readJwtExpiry } from '../circle/jwt.js';
+import type { PreparedRefresh, RefreshCoalescer, RefreshNotes } from './shared-refresh.js';
 import type { MintedTokenCache } from './user-token-cache.js';
+
+export type {
+  BucketTake,
+  BucketVerdict,
+  ChargeBuckets,
+  PreparedRefresh,
+  RefreshCoalescer,
+  RefreshNotes,
+} from './shared-refresh.js';
 
 /** Exactly one of the two, as the GraphQL `@oneOf` input guarantees. */
 export type UserIdentity =
@@ -45,24 +55,6 @@ const isStaleTokenError = (error: unknown): boolean =>
 /** What one upstream refresh gives, before it is known whether the caller shared it. */
 export type RefreshResult = Omit<RefreshOutcome, 'coalesced'>;
 
-/**
- * Merges identical refreshes across processes (src/shared-state/redis-refresh-coalescer.ts);
- * identical ones within this process are merged before it is asked.
- */
-export interface RefreshCoalescer {
-  /**
-   * Calls `refresh` with the idempotency key to send, unless another process is already
-   * refreshing this same input: then its result (or its failure) is returned, `shared: true`.
-   * Waiting ends at `deadline` (ms since the epoch) with a timeout.
-   */
-  run(
-    input: RefreshInput,
-    idempotencyKey: string,
-    deadline: number,
-    refresh: (idempotencyKey: string) => Promise<RefreshResult>,
-  ): Promise<{ result: RefreshResult; shared: boolean }>;
-}
-
 export interface UserTokenServiceOptions {
   client: CircleClient;
   cache: MintedTokenCache;
@@ -92,13 +84,17 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
   const inFlightMints = new Map<string, Promise<string>>();
 
   /** One mint per user id at a time across requests; the result goes into the cache. */
-  function mint(userId: string, call: CallOptions): Promise<string> {
+  function mint(userId: string, call: CallOptions, notes?: RefreshNotes): Promise<string> {
     const pending = inFlightMints.get(userId);
     if (pending) return pending;
     const promise = client
       .createUserToken({ userId }, call)
       .then(async ({ data }) => {
-        await cache.set(userId, data.userToken, data.encryptionKey, readJwtExpiry(data.userToken));
+        const exp = readJwtExpiry(data.userToken);
+        // Kept by the refresh's call after Circle when it can be: one round trip fewer.
+        if (!notes?.keepMint(userId, data.userToken, data.encryptionKey, exp)) {
+          await cache.set(userId, data.userToken, data.encryptionKey, exp);
+        }
         return data.userToken;
       })
       .finally(() => inFlightMints.delete(userId));
@@ -126,6 +122,7 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
     idempotencyKey: string,
     loader: () => DataLoader<string, string>,
     call: CallOptions,
+    notes: RefreshNotes | undefined,
   ): Promise<RefreshResult> {
     const send = (userToken: string) =>
       client.refreshUserToken(
@@ -143,10 +140,13 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
       result = await send(input.user.userToken);
     } else {
       const userId = input.user.userId;
-      const cached = (await cache.get(userId))?.userToken;
+      // Read by the call before Circle when the shared store could.
+      const cached = (notes?.minted ? notes.minted.token : await cache.get(userId))?.userToken;
       publishRefresh({ path: 'userId', coalesced: false, cacheHit: cached !== undefined });
-      // A cached token needs no de-duplication: the loader is for the mint.
-      const minted = cached ?? (await loader().load(userId));
+      // A cached token needs no de-duplication: the loader is for the mint (the loader's own
+      // cache read finds nothing the call before Circle did not, so that call's miss is a mint).
+      const minted =
+        cached ?? (notes?.minted ? await mint(userId, call, notes) : await loader().load(userId));
       try {
         result = await send(minted);
       } catch (error) {
@@ -154,7 +154,7 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
         // The cached token went stale before its time: drop it, mint once more, retry once.
         await cache.delete(userId, minted);
         loader().clear(userId);
-        const reminted = await mint(userId, call);
+        const reminted = await mint(userId, call, notes);
         try {
           result = await send(reminted);
         } catch (retryError) {
@@ -191,10 +191,11 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
         return mintLoader;
       };
       return {
-        async refresh(input: RefreshInput): Promise<RefreshOutcome> {
+        async refresh(input: RefreshInput, prepared?: PreparedRefresh): Promise<RefreshOutcome> {
           const key = coalescingKey(input);
           const pending = inFlightRefreshes.get(key);
           if (pending) {
+            prepared?.abandon();
             publishRefresh({
               path: input.user.userId !== undefined ? 'userId' : 'userToken',
               coalesced: true,
@@ -202,14 +203,14 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
             options.onCoalesced?.();
             return { ...(await pending), coalesced: true };
           }
-          const refresh = (idempotencyKey: string) =>
-            refreshOnce(input, idempotencyKey, loader, call).catch((error: unknown) => {
+          const refresh = (idempotencyKey: string, notes?: RefreshNotes) =>
+            refreshOnce(input, idempotencyKey, loader, call, notes).catch((error: unknown) => {
               if (isCircleClientError(error)) error.idempotencyKey = idempotencyKey;
               throw error;
             });
-          const idempotencyKey = input.idempotencyKey ?? uuidv4();
+          const idempotencyKey = prepared?.idempotencyKey ?? input.idempotencyKey ?? uuidv4();
           const shared = options.coalescer
-            ? options.coalescer.run(input, idempotencyKey, scope.deadline, refresh)
+            ? options.coalescer.run(input, idempotencyKey, scope.deadline, refresh, prepared)
             : refresh(idempotencyKey).then((result) => ({ result, shared: false }));
           const promise = shared
             .then(({ result, shared }) => {
@@ -221,6 +222,17 @@ export function createUserTokenService(options: UserTokenServiceOptions) {
           return promise;
         },
       };
+    },
+    /**
+     * Readies the refresh's one call to the shared store before Circle (undefined without one):
+     * the lease unless an identical refresh is in flight here, the minted token on the userId path.
+     */
+    prepare(input: RefreshInput): PreparedRefresh | undefined {
+      return options.coalescer?.prepare?.(input, {
+        lease: !inFlightRefreshes.has(coalescingKey(input)),
+        mintCache: cache,
+        idempotencyKey: input.idempotencyKey ?? uuidv4(),
+      });
     },
     /** For tests and metrics. */
     inFlight: () => ({ refreshes: inFlightRefreshes.size, mints: inFlightMints.size }),

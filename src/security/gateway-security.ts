@@ -1,7 +1,8 @@
+import { getOperationAST, Kind } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../observability/logger.js';
 import type { RefreshCaller } from '../refresh/refresh-context.js';
-import type { RefreshInput } from '../refresh/user-token-service.js';
+import type { ChargeBuckets, RefreshInput } from '../refresh/user-token-service.js';
 import { isCallerRefusal } from '../schema/errors.js';
 import { DEFAULT_MAX_BODY_BYTES, useStreamedBodyLimit } from './body-limit.js';
 import { createAddressMatcher, createNodeAddressResolver } from './client-address.js';
@@ -20,6 +21,7 @@ import {
   type TokenBucketLimit,
   type UpstreamBudget,
 } from './rate-limit.js';
+import type { GatewayRefusal } from './refusal.js';
 import { apiSecurityHeaders, createGraphiQLCsp } from './security-headers.js';
 import { createTrustedDocumentsStep, type TrustedDocumentsOptions } from './trusted-documents.js';
 import {
@@ -30,7 +32,9 @@ import {
 
 export interface RateLimitOptions {
   /**
-   * Requests to the GraphQL endpoint per client address, refused before the body is read.
+   * Requests to the GraphQL endpoint per client address, refused before the body is read. With a
+   * shared `store` that check uses this process's own bucket, and the shared one is charged once
+   * the operation runs (a refresh, in its one call before Circle): docs/fleet.md.
    * `rate` 0 turns it off.
    * @default { rate: 50, burst: 100 }
    */
@@ -163,6 +167,7 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
           ),
           now: deps.now,
         });
+  const sharedStore = options.rateLimits !== false && options.rateLimits?.store?.shared === true;
   const addressGate = limiter
     ? createAddressGate({
         limiter,
@@ -181,6 +186,7 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
   const executionPlugins: Plugin[] = [
     documentLimits.plugin,
     ...(options.introspection === false ? [useNoIntrospection()] : []),
+    ...(limiter && sharedStore ? [useSharedAddressLimit(limiter, addressOf)] : []),
   ];
 
   return {
@@ -214,19 +220,22 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
     hidesFieldSuggestions: options.fieldSuggestions === false,
     /**
      * Throws or rejects (RATE_LIMITED or FORBIDDEN) before any upstream call; returns nothing,
-     * or a promise only when a check is asynchronous, when allowed. In order: the address's share
-     * of Circle's quota (first, so an address past it cannot spend another device's limit: the
-     * device-lockout mitigation), the device limit, then the userId policy.
+     * or a promise only when a check is asynchronous, when allowed. In order: the rate-limit
+     * buckets, all or none (with a shared store, the fleet's address bucket first; then the
+     * address's share of Circle's quota, so an address past it cannot spend another device's
+     * limit: the device-lockout mitigation; then the device limit, whose refusal spends no
+     * budget), then the userId policy. `charge` takes the buckets in the refresh's one call to
+     * the shared store.
      */
-    beforeRefresh(caller: RefreshCaller, input: RefreshInput): undefined | Promise<void> {
+    beforeRefresh(
+      caller: RefreshCaller,
+      input: RefreshInput,
+      charge?: ChargeBuckets,
+    ): undefined | Promise<void> {
       const userId = input.user.userId;
       const policy = () => (userId === undefined ? undefined : userIdGuard(caller.request, userId));
-      const device = () => {
-        const verdict = settle(limiter?.byDevice(input.deviceId, caller.address));
-        return verdict ? verdict.then(policy) : policy();
-      };
-      const budget = settle(limiter?.byUpstreamCall(caller.address));
-      return budget ? budget.then(device) : device();
+      const buckets = settle(limiter?.beforeRefresh(input.deviceId, caller.address, charge));
+      return buckets ? buckets.then(policy) : policy();
     },
     /** After a refresh failed: Circle refusing the caller's credentials shrinks its budget. */
     afterRefreshFailed(caller: RefreshCaller, error: unknown): void {
@@ -236,3 +245,31 @@ export function createGatewaySecurity(options: SecurityOptions, deps: GatewaySec
 }
 
 export type GatewaySecurity = ReturnType<typeof createGatewaySecurity>;
+
+/**
+ * With a shared store the front door charges only this process's address bucket; an operation
+ * that is not a refresh (which charges the fleet's in its own call) is charged the fleet's here,
+ * once it is known to run: a request refused before (malformed, too deep) costs no round trip.
+ */
+function useSharedAddressLimit(
+  limiter: NonNullable<ReturnType<typeof createRateLimiter>>,
+  addressOf: (serverContext: unknown) => string | undefined,
+): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const refreshes = getOperationAST(
+        args.document,
+        args.operationName,
+      )?.selectionSet.selections.some(
+        (selection) => selection.kind === Kind.FIELD && selection.name.value === 'refreshUserToken',
+      );
+      if (refreshes) return;
+      const verdict = limiter.byAddressShared(addressOf(args.contextValue));
+      if (!verdict) return;
+      const stop = (refusal: GatewayRefusal | undefined) => {
+        if (refusal) setResultAndStopExecution({ errors: [refusal] });
+      };
+      return verdict instanceof Promise ? verdict.then(stop) : stop(verdict);
+    },
+  };
+}

@@ -1,93 +1,23 @@
 import type { Logger } from '../observability/logger.js';
+import type { BucketTake, BucketVerdict, ChargeBuckets } from '../refresh/shared-refresh.js';
 import { rateLimitKey } from './client-address.js';
+import {
+  createMemoryRateLimitStore,
+  type RateLimitDecision,
+  type RateLimitStore,
+  takeInTurn,
+} from './rate-limit-store.js';
 import { GatewayRefusal } from './refusal.js';
 
-export interface RateLimitDecision {
-  allowed: boolean;
-  /** When `allowed` is false: how long until `cost` tokens are there again. */
-  retryAfterMs: number;
-}
-
-/**
- * Token buckets by key. The in-memory store below keeps one process's view: with several
- * gateway instances each enforces its own limit, so a client gets N times the budget behind N
- * instances. A multi-instance deployment plugs in a shared store here, e.g. Redis running the
- * bucket as one Lua script (read tokens and timestamp, refill, take, write back with an expiry of
- * burst/rate seconds) so that take is atomic across instances.
- */
-export interface RateLimitStore {
-  take(
-    key: string,
-    cost: number,
-    rate: number,
-    burst: number,
-    now: number,
-  ): RateLimitDecision | Promise<RateLimitDecision>;
-}
-
-export interface MemoryRateLimitStoreOptions {
-  /**
-   * Buckets kept. Past it, buckets that have refilled (idle: the same as no bucket) go first, then
-   * the least recently used (which hands that client a fresh burst: the bound wins over
-   * precision under a flood of distinct keys).
-   * @default 100000
-   */
-  maxKeys?: number;
-}
-
-interface Bucket {
-  tokens: number;
-  at: number;
-  /** When the bucket is full again, if left alone. */
-  fullAt: number;
-}
-
-export interface MemoryRateLimitStore extends RateLimitStore {
-  take(key: string, cost: number, rate: number, burst: number, now: number): RateLimitDecision;
-  /** Buckets held now. */
-  readonly size: number;
-}
-
-/** A bounded in-memory token-bucket store (one process). */
-export function createMemoryRateLimitStore(
-  options: MemoryRateLimitStoreOptions = {},
-): MemoryRateLimitStore {
-  const maxKeys = options.maxKeys ?? 100_000;
-  if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
-    throw new RangeError('maxKeys must be a whole number >= 1');
-  }
-  const buckets = new Map<string, Bucket>();
-  const evict = (now: number) => {
-    for (const [key, bucket] of buckets) {
-      if (bucket.fullAt <= now) buckets.delete(key);
-    }
-    const target = Math.floor(maxKeys * 0.9);
-    for (const key of buckets.keys()) {
-      if (buckets.size <= target) break;
-      buckets.delete(key);
-    }
-  };
-  return {
-    take(key, cost, rate, burst, now) {
-      const previous = buckets.get(key);
-      const elapsed = previous ? Math.max(0, now - previous.at) : 0;
-      const tokens = previous ? Math.min(burst, previous.tokens + (elapsed / 1000) * rate) : burst;
-      const allowed = tokens >= cost;
-      const left = allowed ? tokens - cost : tokens;
-      // Delete and set: the Map's order is then least recently used first.
-      buckets.delete(key);
-      buckets.set(key, { tokens: left, at: now, fullAt: now + ((burst - left) / rate) * 1000 });
-      if (buckets.size > maxKeys) evict(now);
-      return {
-        allowed,
-        retryAfterMs: allowed ? 0 : Math.ceil(((cost - tokens) / rate) * 1000),
-      };
-    },
-    get size() {
-      return buckets.size;
-    },
-  };
-}
+export {
+  type BucketTake,
+  type BucketVerdict,
+  createMemoryRateLimitStore,
+  type MemoryRateLimitStore,
+  type MemoryRateLimitStoreOptions,
+  type RateLimitDecision,
+  type RateLimitStore,
+} from './rate-limit-store.js';
 
 /** One limit: `rate` tokens a second, at most `burst` saved up. A rate of 0 turns it off. */
 export interface TokenBucketLimit {
@@ -168,6 +98,12 @@ export function createRateLimiter(options: RateLimiterOptions) {
   }
   const now = options.now ?? Date.now;
   const { store, isExempt } = options;
+  // With a shared store the front door answers from this process's memory: no round trip before
+  // the body is read. The shared address bucket is then charged by what follows: with a refresh's
+  // other buckets (beforeRefresh), or by an operation that is not one (byAddressShared). Only
+  // where a front door runs at all: a host's Yoga (useRefreshUserToken) never had an address limit.
+  const frontDoor = store.shared ? createMemoryRateLimitStore() : store;
+  let frontDoorInUse = false;
   const debts = createDebts(upstream.rate, Math.max(upstream.burst, refusalCost) * 4);
   // Synchronous when the store is (the in-memory one): no promise per request for a check.
   const decide = (
@@ -177,14 +113,42 @@ export function createRateLimiter(options: RateLimiterOptions) {
     decision instanceof Promise
       ? decision.then((settled) => refusalFor(settled, subject))
       : refusalFor(decision, subject);
+  const sharedAddressTake = (address: string | undefined): Take | undefined => {
+    if (!store.shared || !frontDoorInUse || perAddress.rate === 0) return undefined;
+    if (address === undefined || isExempt(address)) return undefined;
+    const key = rateLimitKey(address);
+    return {
+      key: `address:${key}`,
+      tag: `address:${key}`,
+      cost: 1,
+      ...perAddress,
+      subject: 'from this address',
+    };
+  };
   return {
     /** Undefined when allowed, else the refusal (RATE_LIMITED, 429, Retry-After). */
     byAddress(address: string | undefined): MaybeRefusal {
+      frontDoorInUse = true;
       if (perAddress.rate === 0 || address === undefined || isExempt(address)) return undefined;
       return decide(
-        store.take(`address:${rateLimitKey(address)}`, 1, perAddress.rate, perAddress.burst, now()),
+        frontDoor.take(
+          `address:${rateLimitKey(address)}`,
+          1,
+          perAddress.rate,
+          perAddress.burst,
+          now(),
+        ),
         'from this address',
       );
+    },
+    /**
+     * The shared address bucket, for an operation past the front door that is not a refresh
+     * (a refresh charges it in beforeRefresh): undefined when there is nothing to charge.
+     */
+    byAddressShared(address: string | undefined): MaybeRefusal {
+      const take = sharedAddressTake(address);
+      if (!take) return undefined;
+      return decide(store.take(take.key, 1, take.rate, take.burst, now()), take.subject);
     },
     byDevice(deviceId: string, address: string | undefined): MaybeRefusal {
       if (perDevice.rate === 0 || isExempt(address)) return undefined;
@@ -205,6 +169,57 @@ export function createRateLimiter(options: RateLimiterOptions) {
         'to Circle from this address',
       );
     },
+    /**
+     * Every bucket a refresh takes before Circle, all or none, in this order: the shared address
+     * bucket (when the front door charged only this process's), the address's share of Circle's
+     * quota, the device. The first empty one refuses and nothing is charged: an address past its
+     * Circle budget cannot spend a device's limit (the device-lockout mitigation), and an empty
+     * device bucket does not spend the address's budget. `charge` sends them along with the
+     * refresh's own call to a shared store (one round trip); without it the store takes them.
+     */
+    beforeRefresh(
+      deviceId: string,
+      address: string | undefined,
+      charge?: ChargeBuckets,
+    ): MaybeRefusal {
+      const takes: Take[] = [];
+      const shared = sharedAddressTake(address);
+      if (shared) takes.push(shared);
+      if (upstream.rate > 0 && !isExempt(address)) {
+        const key = upstreamKey(address);
+        const owed = debts.owed(key, now());
+        if (owed > 0)
+          return rateLimited('to Circle from this address', (owed / upstream.rate) * 1000);
+        takes.push({
+          key,
+          tag: `address:${key.slice('upstream:'.length)}`,
+          cost: 1,
+          rate: upstream.rate,
+          burst: upstream.burst,
+          subject: 'to Circle from this address',
+        });
+      }
+      if (perDevice.rate > 0 && !isExempt(address)) {
+        const key = `device:${deviceId}`;
+        takes.push({ key, tag: key, cost: 1, ...perDevice, subject: 'for this device' });
+      }
+      if (takes.length === 0) return undefined;
+      // `charge` takes them in the shared store's Redis: only when that is this limiter's store.
+      const verdict =
+        charge && store.shared
+          ? charge(takes)
+          : store.takeAll
+            ? store.takeAll(takes, now())
+            : takeInTurn(store, takes, now());
+      const refusal = (settled: BucketVerdict) =>
+        settled.allowed
+          ? undefined
+          : rateLimited(
+              takes[settled.refused ?? takes.length - 1]?.subject ?? 'for this device',
+              settled.retryAfterMs,
+            );
+      return verdict instanceof Promise ? verdict.then(refusal) : refusal(verdict);
+    },
     /** Circle refused this address's credentials: it owes `refusalCost` tokens before its next call. */
     chargeRefusal(address: string | undefined): void {
       if (upstream.rate === 0 || refusalCost === 0 || isExempt(address)) return;
@@ -212,6 +227,9 @@ export function createRateLimiter(options: RateLimiterOptions) {
     },
   };
 }
+
+/** A bucket of a refresh, with the words its refusal uses. */
+type Take = BucketTake & { subject: string };
 
 /**
  * Tokens an address owes after Circle refused it, paid back at the budget's rate. A bucket cannot

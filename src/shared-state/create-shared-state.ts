@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import type { MintedTokenCache, UserTokenCache } from '../refresh/user-token-cache.js';
 import type { RefreshCoalescer } from '../refresh/user-token-service.js';
 import type { RateLimitStore } from '../security/rate-limit.js';
+import { createMemoryRateLimitStore } from '../security/rate-limit.js';
 import { createRedisHealth, type RedisStatus } from './redis-health.js';
 import { createRedisRateLimitStore } from './redis-rate-limit-store.js';
 import { createRedisRefreshCoalescer } from './redis-refresh-coalescer.js';
@@ -90,16 +91,27 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
   const onClose = () => health.disconnected();
   redis.on('close', onClose);
 
-  const coalescer = createRedisRefreshCoalescer({ redis, subscriber, health, box, prefix });
+  // One fallback for every bucket: a refresh's are taken in its own call (the coalescer's).
+  const memory = createMemoryRateLimitStore();
+  const tokenCache = createRedisTokenCache({
+    redis,
+    health,
+    box,
+    prefix,
+    local: options.localTokenCache,
+  });
+  const coalescer = createRedisRefreshCoalescer({
+    redis,
+    subscriber,
+    health,
+    box,
+    prefix,
+    tokenCache,
+    memory,
+  });
   return {
-    rateLimitStore: createRedisRateLimitStore({ redis, health, box, prefix }),
-    userTokenCache: createRedisTokenCache({
-      redis,
-      health,
-      box,
-      prefix,
-      local: options.localTokenCache,
-    }),
+    rateLimitStore: createRedisRateLimitStore({ redis, health, box, prefix, memory }),
+    userTokenCache: tokenCache,
     coalescer,
     status: health.status,
     async close() {

@@ -11,72 +11,39 @@
  * The lease and the result are sealed under a key derived from the caller's own refresh token
  * (and the gateway's secret): only a caller holding that refresh token can read them.
  *
+ * The lease is taken in the refresh's one call before Circle, together with the rate-limit
+ * buckets its checks charge and, on the userId path, the read of its minted token (`prepare`,
+ * then `charge` from the checks); the result goes back in one call after Circle, with the token
+ * it minted, which the caller does not wait for (docs/fleet.md, "Commands per refresh").
+ *
  * Redis down or slow: the refresh goes ahead from this process alone (identical refreshes within
- * the process are still merged before this runs), counted and logged by RedisHealth.
+ * the process are still merged before this runs), its buckets in this process's memory, counted
+ * and logged by RedisHealth.
  */
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CircleTimeoutError } from '../circle/errors.js';
 import {
+  type BucketTake,
   coalescingKey,
+  type PreparedRefresh,
   type RefreshCoalescer,
+  type RefreshInput,
+  type RefreshNotes,
   type RefreshResult,
 } from '../refresh/user-token-service.js';
+import { createMemoryRateLimitStore, type MemoryRateLimitStore } from '../security/rate-limit.js';
 import { describeFailure, type FailureRecord, rebuildFailure } from './failure-record.js';
 import type { RedisHealth } from './redis-health.js';
+import {
+  createPreCircleCall,
+  type Found,
+  type Outcome,
+  type Ref,
+} from './redis-pre-circle-call.js';
+import { listenForResults } from './redis-result-wake-ups.js';
+import { keyNames, withScripts } from './redis-scripts.js';
+import type { MintEntry, RedisTokenCache } from './redis-token-cache.js';
 import { open, type SecretBox, seal } from './secret-box.js';
-
-// Returns the current value, or takes the lease (nil) when there is none. A finished result is
-// only for the callers that waited for it: one that arrives afterwards (ARGV[3] = '1') is not
-// concurrent, and takes the lease for a call of its own, as it would in one process.
-// A caller that will wait marks KEYS[2], so that a holder publishes only when someone listens.
-const ACQUIRE = `
-local value = redis.call('GET', KEYS[1])
-if value and not (ARGV[3] == '1' and string.sub(value, 1, 2) == 'd.') then
-  if string.sub(value, 1, 2) == 'p.' then redis.call('SET', KEYS[2], '1', 'PX', ARGV[2]) end
-  return value
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return false
-`;
-
-// Extends the lease while it is still this holder's.
-const RENEW = `
-local value = redis.call('GET', KEYS[1])
-if value and string.sub(value, 1, #ARGV[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-`;
-
-// Replaces the lease with the result, unless another holder took over; wakes the waiters.
-const FINISH = `
-local value = redis.call('GET', KEYS[1])
-if value and string.sub(value, 1, #ARGV[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-if redis.call('DEL', KEYS[2]) == 1 then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
-return 1
-`;
-
-type WithScripts = Redis & {
-  coalesceAcquire(
-    key: string,
-    waiting: string,
-    lease: string,
-    leaseMs: number,
-    late: '0' | '1',
-  ): Promise<string | null>;
-  coalesceRenew(key: string, owner: string, leaseMs: number): Promise<number>;
-  coalesceFinish(
-    key: string,
-    waiting: string,
-    owner: string,
-    done: string,
-    resultTtlMs: number,
-    channel: string,
-    id: string,
-  ): Promise<number>;
-};
 
 type Settled = { ok: RefreshResult } | { failed: FailureRecord };
 
@@ -87,6 +54,10 @@ export interface RedisRefreshCoalescerOptions {
   health: RedisHealth;
   box: SecretBox;
   prefix: string;
+  /** The shared minted-token cache: a userId refresh reads and writes it in its own calls. */
+  tokenCache?: RedisTokenCache;
+  /** Where a refresh's buckets are taken while Redis is down. */
+  memory?: MemoryRateLimitStore;
   /**
    * How long a lease lasts without renewal: how soon waiters take over from a holder that died.
    * @default 2000
@@ -113,131 +84,163 @@ export interface RedisRefreshCoalescer extends RefreshCoalescer {
 export function createRedisRefreshCoalescer(
   options: RedisRefreshCoalescerOptions,
 ): RedisRefreshCoalescer {
-  const { health, box, prefix, subscriber } = options;
+  const { health, box, prefix, subscriber, tokenCache } = options;
   const leaseMs = options.leaseMs ?? 2_000;
   const resultTtlMs = options.resultTtlMs ?? 1_000;
   const pollMs = options.pollMs ?? 100;
   const now = options.now ?? Date.now;
-  const redis = options.redis as WithScripts;
-  if (typeof redis.coalesceAcquire !== 'function') {
-    redis.defineCommand('coalesceAcquire', { numberOfKeys: 2, lua: ACQUIRE });
-    redis.defineCommand('coalesceRenew', { numberOfKeys: 1, lua: RENEW });
-    redis.defineCommand('coalesceFinish', { numberOfKeys: 2, lua: FINISH });
-  }
+  const memory = options.memory ?? createMemoryRateLimitStore();
+  const redis = withScripts(options.redis);
+  const names = keyNames(box, prefix);
   const channel = `${prefix}co:done`;
-  const instance = randomUUID();
-  let holds = 0;
+  // The calls this coalescer made ready, for `run` to go on from.
+  const prepared = new WeakMap<PreparedRefresh, { ref: Ref; go: () => Promise<Outcome> }>();
 
-  // Waiters of this process by refresh id, woken when a holder anywhere finishes.
-  const wakers = new Map<string, Set<() => void>>();
-  const onMessage = (from: string, id: string) => {
-    if (from !== channel) return;
-    for (const wake of wakers.get(id) ?? []) wake();
+  const wake = listenForResults(subscriber, channel);
+
+  const refOf = (input: RefreshInput, readMint: boolean): Ref => {
+    const { key, id } = names.lease(input.deviceId, coalescingKey(input));
+    return {
+      key,
+      id,
+      resultKey: box.resultKey(input.refreshToken),
+      userId: readMint ? input.user.userId : undefined,
+    };
   };
-  subscriber.on('message', onMessage);
-  // Not awaited: polling covers the time until (and any time without) the subscription.
-  subscriber.subscribe(channel).catch(() => {});
 
-  const waitForWake = (id: string, ms: number) =>
-    new Promise<void>((resolve) => {
-      let set = wakers.get(id);
-      if (!set) {
-        set = new Set();
-        wakers.set(id, set);
-      }
-      const waiters = set;
-      const done = () => {
-        clearTimeout(timer);
-        waiters.delete(done);
-        if (waiters.size === 0) wakers.delete(id);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      waiters.add(done);
-    });
+  const before = createPreCircleCall({
+    redis,
+    health,
+    box,
+    names,
+    tokenCache,
+    memory,
+    leaseMs,
+    now,
+  });
 
-  /** Holds the lease while `refresh` runs, then leaves the result for the waiters. */
+  /** Holds the lease while `refresh` runs, then leaves the result (not waited for). */
   async function lead(
-    key: string,
-    id: string,
-    owner: string,
-    resultKey: Buffer,
+    ref: Ref,
+    found: Found,
     idempotencyKey: string,
-    refresh: (idempotencyKey: string) => Promise<RefreshResult>,
+    refresh: (idempotencyKey: string, notes?: RefreshNotes) => Promise<RefreshResult>,
   ): Promise<RefreshResult> {
     const renew = setInterval(
-      () => void redis.coalesceRenew(key, owner, leaseMs).catch(() => {}),
+      () => void redis.sharedRenew(ref.key, found.owner, leaseMs).catch(() => {}),
       Math.max(10, Math.floor(leaseMs / 3)),
     );
+    let minted: MintEntry | undefined;
+    const notes: RefreshNotes = {
+      ...(found.minted ? { minted: found.minted } : {}),
+      keepMint: (userId, userToken, encryptionKey, exp) => {
+        if (!found.minted || !tokenCache || userId !== ref.userId) return false;
+        minted = tokenCache.entries.write(userId, userToken, encryptionKey, exp);
+        return true;
+      },
+    };
     let settled: Settled;
     try {
-      settled = { ok: await refresh(idempotencyKey) };
+      settled = { ok: await refresh(idempotencyKey, notes) };
     } catch (error) {
       settled = { failed: describeFailure(error) };
       clearInterval(renew);
-      await finish(key, id, owner, resultKey, settled);
+      void after(ref, found.owner, settled, minted);
       throw error;
     }
     clearInterval(renew);
-    await finish(key, id, owner, resultKey, settled);
+    void after(ref, found.owner, settled, minted);
     return settled.ok;
   }
 
-  async function finish(
-    key: string,
-    id: string,
-    owner: string,
-    resultKey: Buffer,
-    settled: Settled,
-  ) {
+  async function after(ref: Ref, owner: string, settled: Settled, minted: MintEntry | undefined) {
     try {
-      const done = `d.${seal(resultKey, JSON.stringify(settled), key)}`;
-      await redis.coalesceFinish(key, `${key}:w`, owner, done, resultTtlMs, channel, id);
+      const done = `d.${seal(ref.resultKey, JSON.stringify(settled), ref.key)}`;
+      await redis.sharedAfter(
+        minted ? 3 : 2,
+        ref.key,
+        `${ref.key}:w`,
+        ...(minted ? [minted.key] : []),
+        owner,
+        done,
+        resultTtlMs,
+        channel,
+        ref.id,
+        ...(minted ? [minted.value, minted.ms] : []),
+      );
       health.succeeded();
     } catch (error) {
-      // The waiters take over when the lease runs out, with the same idempotency key.
+      // The waiters take over when the lease runs out, with the same idempotency key; the
+      // minted token is minted again by the next refresh that misses it.
       health.failed('coalescing', error);
     }
   }
 
   return {
-    async run(input, givenKey, deadline, refresh) {
-      const id = box.index(`refresh:${coalescingKey(input)}`);
-      // One hash slot for the lease and its waiting mark (Redis Cluster needs it for a script).
-      const key = `${prefix}co:{${id}}`;
-      const resultKey = box.resultKey(input.refreshToken);
+    prepare(input, wants) {
+      const ref = refOf(input, wants.lease && wants.mintCache === tokenCache);
+      let sent: Promise<Outcome> | undefined;
+      let used = false;
+      const send = (takes: readonly BucketTake[]) => {
+        sent ??= before(
+          ref,
+          takes,
+          wants.lease ? { idempotencyKey: wants.idempotencyKey, waited: false } : undefined,
+        );
+        return sent;
+      };
+      const handle: PreparedRefresh = {
+        idempotencyKey: wants.idempotencyKey,
+        async charge(takes) {
+          const outcome = await send(takes);
+          return 'refused' in outcome ? outcome.refused : { allowed: true, retryAfterMs: 0 };
+        },
+        abandon() {
+          if (used || !sent) return;
+          used = true;
+          void sent
+            .then((outcome) => {
+              if (!('found' in outcome) || outcome.found.current !== null) return;
+              return redis
+                .sharedRelease(ref.key, `${ref.key}:w`, outcome.found.owner, channel, ref.id)
+                .then(() => undefined);
+            })
+            .catch(() => {});
+        },
+      };
+      // Without the lease (an identical refresh was in flight here) run starts afresh.
+      if (wants.lease) {
+        prepared.set(handle, {
+          ref,
+          go: () => {
+            used = true;
+            return send([]);
+          },
+        });
+      }
+      return handle;
+    },
+
+    async run(input, givenKey, deadline, refresh, given) {
+      const made = given ? prepared.get(given) : undefined;
+      let first = made?.go;
+      const ref = made?.ref ?? refOf(input, false);
       let idempotencyKey = givenKey;
       let waited = false;
       for (;;) {
-        if (!health.usable()) {
-          health.skipped('coalescing');
+        const outcome = first ? await first() : await before(ref, [], { idempotencyKey, waited });
+        first = undefined;
+        if ('found' in outcome && outcome.found.current === null) {
+          return { result: await lead(ref, outcome.found, idempotencyKey, refresh), shared: false };
+        }
+        if (!('found' in outcome)) {
+          // Redis failed (a refusal was the checks' to report, before this ran).
           return { result: await refresh(idempotencyKey), shared: false };
         }
-        holds += 1;
-        const owner = `p.${instance}:${holds}.`;
-        let current: string | null;
-        try {
-          current = await redis.coalesceAcquire(
-            key,
-            `${key}:w`,
-            `${owner}${seal(resultKey, idempotencyKey, key)}`,
-            leaseMs,
-            waited ? '0' : '1',
-          );
-          health.succeeded();
-        } catch (error) {
-          health.failed('coalescing', error);
-          return { result: await refresh(idempotencyKey), shared: false };
-        }
-        if (current === null) {
-          return {
-            result: await lead(key, id, owner, resultKey, idempotencyKey, refresh),
-            shared: false,
-          };
-        }
+        const current = outcome.found.current as string;
         waited = true;
         if (current.startsWith('d.')) {
-          const json = open(resultKey, current.slice(2), key);
+          const json = open(ref.resultKey, current.slice(2), ref.key);
           if (json !== undefined) {
             const settled = JSON.parse(json) as Settled;
             if ('ok' in settled) return { result: settled.ok, shared: true };
@@ -246,18 +249,17 @@ export function createRedisRefreshCoalescer(
         } else if (current.startsWith('p.')) {
           // The holder's key: if it dies mid-call, the takeover sends the same one.
           const sealed = current.slice(current.indexOf('.', 2) + 1);
-          idempotencyKey = open(resultKey, sealed, key) ?? idempotencyKey;
+          idempotencyKey = open(ref.resultKey, sealed, ref.key) ?? idempotencyKey;
         }
         const left = deadline - now();
         if (left <= 0) throw new CircleTimeoutError('refresh', undefined, 'deadline');
-        await waitForWake(id, Math.min(pollMs, left));
+        await wake.wait(ref.id, Math.min(pollMs, left));
       }
     },
     async close() {
       // No UNSUBSCRIBE: with Redis down it would queue until a reconnect; the caller closes the
       // subscriber's connection instead.
-      subscriber.off('message', onMessage);
-      for (const waiters of wakers.values()) for (const wake of waiters) wake();
+      wake.close();
     },
   };
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CircleHttpError } from '../../src/circle/errors.js';
 import { UserTokenCache } from '../../src/refresh/user-token-cache.js';
 import type { RefreshInput, RefreshResult } from '../../src/refresh/user-token-service.js';
+import { createMemoryRateLimitStore } from '../../src/security/rate-limit.js';
 import { createSharedState, type SharedState } from '../../src/shared-state/create-shared-state.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { requires } from '../support/requires.js';
@@ -68,6 +69,30 @@ requires('redis-server').describe('the shared stores on a real Redis', () => {
     // Another key has its own bucket.
     expect((await take(b)).allowed).toBe(false);
     expect((await a.rateLimitStore.take('device:other', 1, 1, 3, Date.now())).allowed).toBe(true);
+  });
+
+  it('take a refresh’s buckets all or none, in order, in Redis as in memory', async () => {
+    const stores = [(await instance()).rateLimitStore, createMemoryRateLimitStore()];
+    for (const [n, store] of stores.entries()) {
+      const budget = { key: `upstream:a${n}`, tag: `address:a${n}`, cost: 1, rate: 1, burst: 2 };
+      const device = { key: `device:d${n}`, tag: `device:d${n}`, cost: 1, rate: 1, burst: 1 };
+      const takeAll = store.takeAll?.bind(store);
+      if (!takeAll) throw new Error('takeAll missing');
+      expect(await takeAll([budget, device], Date.now())).toEqual({
+        allowed: true,
+        retryAfterMs: 0,
+      });
+      // The device is empty: refused by it, and the budget keeps its last token.
+      const refused = await takeAll([budget, device], Date.now());
+      expect(refused).toMatchObject({ allowed: false, refused: 1 });
+      expect(refused.retryAfterMs).toBeGreaterThan(500);
+      expect((await takeAll([budget], Date.now())).allowed).toBe(true);
+      // Now the budget is empty: refused first, the device (refilled or not) is not charged.
+      expect(await takeAll([budget, device], Date.now())).toMatchObject({
+        allowed: false,
+        refused: 0,
+      });
+    }
   });
 
   it('share minted tokens, and drop one for everyone only while it is the token refused', async () => {
