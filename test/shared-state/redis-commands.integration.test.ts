@@ -2,13 +2,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startCircleSimulator } from '../../src/simulator/index.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
-import {
-  type Answer,
-  type GatewayProcess,
-  post,
-  REFRESH,
-  startGatewayProcess,
-} from './fleet-support.js';
+import { REFRESH_MUTATION as REFRESH } from '../support/refresh.js';
+import { type Answer, type GatewayProcess, post, startGatewayProcess } from './fleet-support.js';
 
 /**
  * What one refresh costs Redis, counted on a real one: the calls a gateway sends (each a round
