@@ -94,7 +94,14 @@ export {
   type SharedState,
   type SharedStateOptions,
 } from './shared-state/create-shared-state.js';
-export type { RedisStatus } from './shared-state/redis-health.js';
+export type {
+  RedisClusterShape,
+  RedisHostPort,
+  RedisSentinelShape,
+  RedisShape,
+  RedisUrlShape,
+} from './shared-state/connect.js';
+export type { RedisFailureReason, RedisStatus } from './shared-state/redis-health.js';
 export {
   type CircleSimulator,
   createCircleSimulator,
