@@ -6,7 +6,65 @@
  * gives no reconnect event, so the probe is what heals that case).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { brandErrorClass, errorCodeOf } from '../errors/brand.js';
 import type { Logger } from '../observability/logger.js';
+
+/**
+ * Why Redis is down, when the failure says: `auth` (it refused the credentials), `timeout` (it
+ * stopped answering in time), `protocol` (it answered something that is not what was asked).
+ * A refused or reset connection has no reason beyond being down.
+ */
+export type RedisFailureReason = 'auth' | 'timeout' | 'protocol';
+
+/** Redis did not answer within the deadline: at start-up, or while opening a connection. */
+export class RedisTimeoutError extends Error {
+  override readonly name = 'RedisTimeoutError';
+  readonly code = 'REDIS_TIMEOUT';
+}
+brandErrorClass(RedisTimeoutError);
+
+/** Redis answered something a caller did not expect (a reply of the wrong type or shape). */
+export class RedisProtocolError extends Error {
+  override readonly name = 'RedisProtocolError';
+  readonly code = 'REDIS_PROTOCOL';
+}
+brandErrorClass(RedisProtocolError);
+
+/**
+ * For a store's reply checks: `throw protocolError('rate limit take: expected [n, n]')`. The
+ * message names what was expected, never the reply (it may hold a sealed value).
+ */
+export const protocolError = (expected: string): RedisProtocolError =>
+  new RedisProtocolError(`unexpected Redis reply: ${expected}`);
+
+/** `reply` when `is` accepts it; else a protocol error (the store then answers from memory). */
+export function expectReply<T>(
+  reply: unknown,
+  is: (reply: unknown) => reply is T,
+  expected: string,
+): T {
+  if (!is(reply)) throw protocolError(expected);
+  return reply;
+}
+
+/** The reason a failure says, if any (matched on codes and Redis's own error prefixes). */
+export function reasonOf(error: unknown): RedisFailureReason | undefined {
+  const code = errorCodeOf(error);
+  if (code === 'REDIS_TIMEOUT') return 'timeout';
+  if (code === 'REDIS_PROTOCOL') return 'protocol';
+  if (!(error instanceof Error)) return undefined;
+  const message = error.message;
+  // WRONGPASS/NOAUTH from Redis 6+, "invalid password" from older servers and from sentinels.
+  if (/\b(NOAUTH|WRONGPASS)\b|invalid (username-)?password|AUTH failed/i.test(message)) {
+    return 'auth';
+  }
+  if (message === 'Command timed out' || (error as { code?: unknown }).code === 'ETIMEDOUT') {
+    return 'timeout';
+  }
+  // ioredis's RESP decoder on bytes that are not RESP (an HTTP server, a TLS port over plain TCP).
+  if (/Unknown RESP type|Protocol error/i.test(message)) return 'protocol';
+  return undefined;
+}
 
 /** The shared stores, as counted in `gateway_redis_fallbacks_total{store}`. */
 export type SharedStore = 'rate_limit' | 'token_cache' | 'coalescing';
@@ -21,11 +79,22 @@ export interface RedisHealthOptions {
    */
   probeIntervalMs?: number;
   now?: () => number;
+  /**
+   * Called after this many timeouts in a row: a half-open connection stays `ready` while every
+   * command times out, and only a new connection cures it.
+   */
+  onStalled?: (() => void) | undefined;
+  /** @default 2 */
+  stallAfterTimeouts?: number;
+  /** The settings to check when Redis refuses the credentials (named in the log, never quoted). */
+  credentialSettings?: readonly string[] | undefined;
 }
 
 export interface RedisStatus {
   /** `up`: the stores are shared; `down`: each process uses its own memory until Redis is back. */
   state: 'up' | 'down';
+  /** Why it is down, when the failure says (see RedisFailureReason). */
+  reason?: RedisFailureReason;
   /** Since when it is down (ISO time), when it is. */
   since?: string;
   /** Calls answered from memory since start. */
@@ -65,16 +134,36 @@ export function createRedisHealth(options: RedisHealthOptions = {}): RedisHealth
   let downSince: number | undefined;
   let lastProbe = 0;
   let fallbackCount = 0;
-  // The error's name only: ioredis messages may quote a command, and commands carry values.
-  const markDown = (fields: { store?: SharedStore; errorName: string }) => {
-    if (downSince !== undefined) return;
+  let reason: RedisFailureReason | undefined;
+  let timeoutsInARow = 0;
+  const stallAfter = options.stallAfterTimeouts ?? 2;
+  // The error's name and reason only: ioredis messages may quote a command, and commands carry
+  // values. Credentials are named by their settings, never shown.
+  const describe = (error: unknown, found: RedisFailureReason | undefined) => ({
+    errorName: error instanceof Error ? error.name : 'ConnectionClosed',
+    ...(found ? { reason: found } : {}),
+    ...(found === 'auth' && options.credentialSettings
+      ? { check: options.credentialSettings.join(', ') }
+      : {}),
+  });
+  const markDown = (error: unknown, store?: SharedStore) => {
+    const found = reasonOf(error);
+    if (downSince !== undefined) {
+      // Once per outage, and once more only if it turns out to be something else (a connection
+      // that closed, then refused the password).
+      if (found === undefined || found === reason) return;
+      reason = found;
+      options.logger?.warn('redis still unreachable, for another reason', describe(error, found));
+      return;
+    }
     downSince = now();
     lastProbe = downSince;
+    reason = found;
     up.set(0);
-    options.logger?.warn(
-      'redis unreachable: each process uses its own memory until it is back',
-      fields,
-    );
+    options.logger?.warn('redis unreachable: each process uses its own memory until it is back', {
+      ...(store ? { store } : {}),
+      ...describe(error, found),
+    });
   };
   const countFallback = (store: SharedStore) => {
     fallbackCount += 1;
@@ -89,6 +178,7 @@ export function createRedisHealth(options: RedisHealthOptions = {}): RedisHealth
       return true;
     },
     succeeded() {
+      timeoutsInARow = 0;
       if (downSince === undefined) return;
       options.logger?.info(
         'redis reachable again: limits, minted tokens and coalescing are shared',
@@ -97,17 +187,23 @@ export function createRedisHealth(options: RedisHealthOptions = {}): RedisHealth
         },
       );
       downSince = undefined;
+      reason = undefined;
       up.set(1);
     },
     failed(store, error) {
       countFallback(store);
-      markDown({ store, errorName: error instanceof Error ? error.name : typeof error });
+      markDown(error, store);
+      if (reasonOf(error) !== 'timeout') return;
+      timeoutsInARow += 1;
+      if (timeoutsInARow < stallAfter) return;
+      timeoutsInARow = 0;
+      options.onStalled?.();
     },
     skipped: countFallback,
-    disconnected: (error?: unknown) =>
-      markDown({ errorName: error instanceof Error ? error.name : 'ConnectionClosed' }),
+    disconnected: (error?: unknown) => markDown(error),
     status: () => ({
       state: downSince === undefined ? 'up' : 'down',
+      ...(downSince !== undefined && reason ? { reason } : {}),
       ...(downSince === undefined ? {} : { since: new Date(downSince).toISOString() }),
       fallbacks: fallbackCount,
     }),
