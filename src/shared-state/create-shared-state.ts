@@ -139,6 +139,16 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
   // A lost connection is seen at once, so /ready says so before a request has had to fall back.
   const onClose = () => health.disconnected();
   redis.on('close', onClose);
+  // While down, Redis is tried once a second even without traffic: /ready then tells the truth
+  // on an idle instance, and a half-open connection's timeouts add up to a reconnect.
+  const probe = setInterval(() => {
+    if (health.status().state === 'up' || !health.usable()) return;
+    redis.ping().then(
+      () => health.succeeded(),
+      (error: unknown) => health.failed(undefined, error),
+    );
+  }, 1_000);
+  probe.unref();
 
   const coalescer = createRedisRefreshCoalescer({ redis, subscriber, health, box, prefix });
   return {
@@ -153,6 +163,7 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
     coalescer,
     status: health.status,
     async close() {
+      clearInterval(probe);
       redis.off('close', onClose);
       await coalescer.close();
       // QUIT fails at once while disconnected (no offline queue); the subscriber just goes.

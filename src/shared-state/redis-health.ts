@@ -106,8 +106,11 @@ export interface RedisHealth {
   usable(): boolean;
   /** A Redis call succeeded. */
   succeeded(): void;
-  /** A Redis call failed or timed out: `store` answers from memory this time. */
-  failed(store: SharedStore, error: unknown): void;
+  /**
+   * A Redis call failed or timed out: `store` answers from memory this time (none: a probe of
+   * this tracker's owner, which counts no fallback).
+   */
+  failed(store: SharedStore | undefined, error: unknown): void;
   /** Counts a call answered from memory because Redis was known to be down. */
   skipped(store: SharedStore): void;
   /** The connection closed, or never opened: down until a call succeeds. */
@@ -191,7 +194,7 @@ export function createRedisHealth(options: RedisHealthOptions = {}): RedisHealth
       up.set(1);
     },
     failed(store, error) {
-      countFallback(store);
+      if (store) countFallback(store);
       markDown(error, store);
       if (reasonOf(error) !== 'timeout') return;
       timeoutsInARow += 1;
