@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { startTestGateway } from '../support/gateway-server.js';
+import { startTestCluster, type TestCluster } from '../support/redis-cluster.js';
+import { startTestSentinel, type TestSentinel } from '../support/redis-sentinel.js';
+import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { requires } from '../support/requires.js';
+import {
+  logged,
+  REDIS_DOWN,
+  redisReadiness,
+  refreshSucceeds,
+  type TestGateway,
+} from './shape-support.js';
+
+/**
+ * The gateway (`npm start`'s path, in this process) on each Redis shape: one node, a primary
+ * behind three sentinels, a three-primary Cluster. Each rig is shared by the whole file (a
+ * Cluster takes seconds to form). The data nodes of Sentinel and Cluster require a password,
+ * given as REDIS_PASSWORD.
+ */
+const PASSWORD = 'data-node-password-7f3a';
+let single: TestRedis;
+let sentinel: TestSentinel;
+let cluster: TestCluster;
+const gateways: TestGateway[] = [];
+
+beforeAll(async () => {
+  [single, sentinel, cluster] = await Promise.all([
+    startTestRedis(),
+    startTestSentinel({ password: PASSWORD }),
+    startTestCluster({ password: PASSWORD }),
+  ]);
+}, 60_000);
+afterEach(async () => {
+  for (const gateway of gateways.splice(0)) await gateway.close();
+});
+afterAll(async () => {
+  await Promise.all([single?.close(), sentinel?.close(), cluster?.close()]);
+});
+
+const start = async (env: Record<string, string>) => {
+  const gateway = await startTestGateway({ REDIS_TIMEOUT_MS: '500', ...env });
+  gateways.push(gateway);
+  return gateway;
+};
+
+/** Keys under `prefix` on the nodes at `ports` (a Cluster spreads them over its primaries). */
+const keysOn = async (ports: number[], prefix: string, password?: string) => {
+  let count = 0;
+  for (const port of ports) {
+    const redis = new Redis({ port, password, lazyConnect: true });
+    await redis.connect();
+    count += (await redis.keys(`${prefix}*`)).length;
+    redis.disconnect();
+  }
+  return count;
+};
+
+requires('redis-server').describe('the gateway on each Redis shape', () => {
+  it.each([
+    {
+      shape: 'one node (REDIS_URL)',
+      env: () => ({ REDIS_URL: single.url }),
+      ports: () => [single.port],
+      password: undefined,
+    },
+    {
+      shape: 'Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_NAME, REDIS_PASSWORD)',
+      env: () => ({
+        REDIS_SENTINELS: sentinel.sentinels,
+        REDIS_SENTINEL_NAME: sentinel.name,
+        REDIS_PASSWORD: PASSWORD,
+      }),
+      ports: () => [sentinel.primaryPort],
+      password: PASSWORD,
+    },
+    {
+      shape: 'Cluster (REDIS_CLUSTER_NODES, REDIS_PASSWORD)',
+      env: () => ({ REDIS_CLUSTER_NODES: cluster.nodes, REDIS_PASSWORD: PASSWORD }),
+      ports: () => cluster.ports,
+      password: PASSWORD,
+    },
+  ])(
+    'serves refreshes with its state in Redis on $shape, and /ready says up',
+    async ({ shape, env, ports, password }) => {
+      const prefix = `shape-${shape.split(' ')[0]}:`;
+      const gateway = await start({ ...env(), REDIS_KEY_PREFIX: prefix });
+
+      await refreshSucceeds(gateway);
+      await refreshSucceeds(gateway);
+
+      expect(await redisReadiness(gateway)).toEqual(expect.objectContaining({ state: 'up' }));
+      expect(logged(gateway, REDIS_DOWN)).toEqual([]);
+      // The limits' buckets (and coalescing's results) are in this shape's Redis, not in memory.
+      expect(await keysOn(ports(), prefix, password)).toBeGreaterThan(0);
+    },
+  );
+
+  it('says down (auth) when the data nodes refuse REDIS_PASSWORD, names the setting and never its value, and still serves', async () => {
+    const wrong = 'not-the-data-node-password';
+    const gateway = await start({
+      REDIS_SENTINELS: sentinel.sentinels,
+      REDIS_SENTINEL_NAME: sentinel.name,
+      REDIS_PASSWORD: wrong,
+    });
+
+    await refreshSucceeds(gateway);
+
+    expect(await redisReadiness(gateway)).toMatchObject({ state: 'down', reason: 'auth' });
+    const [down, ...more] = logged(gateway, REDIS_DOWN);
+    expect(more).toEqual([]);
+    expect(down).toMatchObject({ reason: 'auth' });
+    expect(JSON.stringify(down)).toContain('REDIS_PASSWORD');
+    expect(gateway.logs.join('\n')).not.toContain(wrong);
+  });
+
+  it('refuses to start on two shapes at once, naming both', async () => {
+    await expect(
+      startTestGateway({ REDIS_URL: single.url, REDIS_CLUSTER_NODES: cluster.nodes }),
+    ).rejects.toThrow(/REDIS_URL and REDIS_CLUSTER_NODES are both set/);
+  });
+
+  it('makes `npm start` print the problem and exit non-zero on two shapes', async () => {
+    const run = promisify(execFile);
+    const root = new URL('../../', import.meta.url).pathname;
+    const failed = await run(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        REDIS_SENTINELS: sentinel.sentinels,
+        REDIS_SENTINEL_NAME: sentinel.name,
+        REDIS_CLUSTER_NODES: cluster.nodes,
+        REDIS_PASSWORD: PASSWORD,
+      },
+      timeout: 30_000,
+    }).then(
+      () => undefined,
+      (error: { code?: number; stderr?: string }) => error,
+    );
+
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain('REDIS_SENTINELS and REDIS_CLUSTER_NODES are both set');
+    expect(failed?.stderr).not.toContain(PASSWORD);
+  });
+});
