@@ -160,7 +160,7 @@ export function readRedisShape(
   if (given.length > 1) {
     const names = given.map(([env]) => env);
     problems.push(
-      `${names.slice(0, -1).join(', ')} and ${names.at(-1)} are both set: set one Redis shape only`,
+      `${names.slice(0, -1).join(', ')} and ${names.at(-1)} are ${names.length > 2 ? 'all' : 'both'} set: set one Redis shape only`,
     );
   }
   const sentinelPassword = secretOf(
