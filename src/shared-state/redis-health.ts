@@ -3,7 +3,9 @@
  * cost no refresh: a store that finds Redis down or slow answers from its own memory instead,
  * this tracker logs the outage once (and its end once), counts each fallback, and lets one call
  * through now and then to notice that Redis is back (ioredis reconnects by itself; a slow Redis
- * gives no reconnect event, so the probe is what heals that case).
+ * gives no reconnect event, so the probe is what heals that case). It also says why Redis is
+ * down when the failure tells (`reasonOf`: auth, timeout, protocol) and asks its owner for a new
+ * connection after timeouts in a row, which is what cures a half-open one.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { brandErrorClass, errorCodeOf } from '../errors/brand.js';
