@@ -9,6 +9,7 @@ import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { requires } from '../support/requires.js';
 import {
   logged,
+  REDIS_BACK,
   REDIS_DOWN,
   redisReadiness,
   refreshSucceeds,
@@ -116,6 +117,46 @@ requires('redis-server').describe('the gateway on each Redis shape', () => {
     expect(JSON.stringify(down)).toContain('REDIS_PASSWORD');
     expect(gateway.logs.join('\n')).not.toContain(wrong);
   });
+
+  it('follows a Sentinel failover: refreshes keep succeeding while the primary is gone, and the state moves to the promoted replica', async () => {
+    // A group of its own: this one loses its primary.
+    const group = await startTestSentinel({ password: PASSWORD });
+    try {
+      const prefix = 'failover:';
+      const gateway = await start({
+        REDIS_SENTINELS: group.sentinels,
+        REDIS_SENTINEL_NAME: group.name,
+        REDIS_PASSWORD: PASSWORD,
+        REDIS_KEY_PREFIX: prefix,
+      });
+      await refreshSucceeds(gateway);
+
+      await group.killPrimary();
+      await expect
+        .poll(async () => (await redisReadiness(gateway)).state, { timeout: 5_000, interval: 50 })
+        .toBe('down');
+      const during: Promise<void>[] = [];
+      // Refreshes through the outage and the election, until the gateway is back on Redis.
+      await expect
+        .poll(
+          async () => {
+            during.push(refreshSucceeds(gateway));
+            return (await redisReadiness(gateway)).state;
+          },
+          { timeout: 20_000, interval: 250 },
+        )
+        .toBe('up');
+      await Promise.all(during);
+      expect(during.length).toBeGreaterThan(1);
+
+      const before = await keysOn([group.replicaPort], prefix, PASSWORD);
+      await refreshSucceeds(gateway);
+      expect(await keysOn([group.replicaPort], prefix, PASSWORD)).toBeGreaterThan(before);
+      expect(logged(gateway, REDIS_DOWN).length).toBe(logged(gateway, REDIS_BACK).length);
+    } finally {
+      await group.close();
+    }
+  }, 30_000);
 
   it('refuses to start on two shapes at once, naming both', async () => {
     await expect(

@@ -16,6 +16,8 @@ export interface TestSentinel {
   readonly sentinels: string;
   readonly primaryPort: number;
   readonly replicaPort: number;
+  /** Kills the primary (SIGKILL): the sentinels promote the replica within a few seconds. */
+  killPrimary(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,20 +30,26 @@ export async function startTestSentinel(
   const auth = options.password
     ? ['--requirepass', options.password, '--masterauth', options.password]
     : [];
-  const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth];
+  // Its own directory: a replica's sync writes an RDB file, which a later run must not load.
+  const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...auth];
   const close = async () => {
     await Promise.all(children.map((child) => kill(child)));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
     const primaryPort = await freePort();
-    children.push(
-      await spawnRedis(['--port', String(primaryPort), ...common], 'Ready to accept connections'),
+    const primary = await spawnRedis(
+      ['--port', String(primaryPort), ...common, '--dbfilename', 'primary.rdb'],
+      'Ready to accept connections',
     );
+    children.push(primary);
     const replicaPort = await freePort();
     children.push(
       await spawnRedis(
-        ['--port', String(replicaPort), ...common, '--replicaof', '127.0.0.1', String(primaryPort)],
+        [
+          ...['--port', String(replicaPort), ...common, '--dbfilename', 'replica.rdb'],
+          ...['--replicaof', '127.0.0.1', String(primaryPort)],
+        ],
         'MASTER <-> REPLICA sync: Finished with success',
       ),
     );
@@ -71,6 +79,7 @@ export async function startTestSentinel(
       sentinels: sentinelPorts.map((port) => `127.0.0.1:${port}`).join(','),
       primaryPort,
       replicaPort,
+      killPrimary: () => kill(primary),
       close,
     };
   } catch (error) {
