@@ -89,11 +89,6 @@ export {
 export type { TrustedDocumentsOptions } from './security/trusted-documents.js';
 export type { AuthorizeUserId } from './security/user-id-authorization.js';
 export { type Config, ConfigError, readConfig } from './settings.js';
-export {
-  createSharedState,
-  type SharedState,
-  type SharedStateOptions,
-} from './shared-state/create-shared-state.js';
 export type {
   RedisClusterShape,
   RedisHostPort,
@@ -101,6 +96,11 @@ export type {
   RedisShape,
   RedisUrlShape,
 } from './shared-state/connect.js';
+export {
+  createSharedState,
+  type SharedState,
+  type SharedStateOptions,
+} from './shared-state/create-shared-state.js';
 export type { RedisFailureReason, RedisStatus } from './shared-state/redis-health.js';
 export {
   type CircleSimulator,
