@@ -104,6 +104,8 @@ export function connectRedis(shape: RedisShape, timeoutMs: number): RedisConnect
       sentinelPassword: shape.sentinelPassword,
       enableTLSForSentinelMode: shape.tls === true,
       sentinelRetryStrategy: retryStrategy,
+      // A sentinel that accepts and never answers would otherwise hold the connect for ever.
+      sentinelCommandTimeout: timeoutMs,
       // A failover that leaves the old primary running turns it into a replica: writes then get
       // READONLY, and a reconnect asks the sentinels for the new primary.
       reconnectOnError: (error) => error.message.startsWith('READONLY'),

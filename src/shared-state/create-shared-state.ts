@@ -66,7 +66,7 @@ export interface SharedState {
   rateLimitStore: RateLimitStore;
   userTokenCache: MintedTokenCache;
   coalescer: RefreshCoalescer;
-  /** For /ready: up, or down since when (the instance stays ready either way). */
+  /** For /ready: up, or down since when and why (the instance stays ready either way). */
   status(): RedisStatus;
   close(): Promise<void>;
 }
@@ -135,7 +135,9 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
     }),
   ]);
   clearTimeout(deadline);
-  if (failure) health.disconnected(failure);
+  // Past the deadline, a reason found meanwhile (refused credentials, garbage) says more.
+  const knownAlready = failure instanceof RedisTimeoutError && health.status().state === 'down';
+  if (failure && !knownAlready) health.disconnected(failure);
   // A lost connection is seen at once, so /ready says so before a request has had to fall back.
   const onClose = () => health.disconnected();
   redis.on('close', onClose);

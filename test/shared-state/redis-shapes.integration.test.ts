@@ -23,6 +23,7 @@ import {
  * given as REDIS_PASSWORD.
  */
 const PASSWORD = 'data-node-password-7f3a';
+const SENTINEL_PASSWORD = 'sentinel-password-91c2';
 let single: TestRedis;
 let sentinel: TestSentinel;
 let cluster: TestCluster;
@@ -31,7 +32,7 @@ const gateways: TestGateway[] = [];
 beforeAll(async () => {
   [single, sentinel, cluster] = await Promise.all([
     startTestRedis(),
-    startTestSentinel({ password: PASSWORD }),
+    startTestSentinel({ password: PASSWORD, sentinelPassword: SENTINEL_PASSWORD }),
     startTestCluster({ password: PASSWORD }),
   ]);
 }, 60_000);
@@ -60,6 +61,13 @@ const keysOn = async (ports: number[], prefix: string, password?: string) => {
   return count;
 };
 
+const sentinelEnv = (): Record<string, string> => ({
+  REDIS_SENTINELS: sentinel.sentinels,
+  REDIS_SENTINEL_NAME: sentinel.name,
+  REDIS_SENTINEL_PASSWORD: SENTINEL_PASSWORD,
+  REDIS_PASSWORD: PASSWORD,
+});
+
 requires('redis-server').describe('the gateway on each Redis shape', () => {
   it.each([
     {
@@ -69,12 +77,8 @@ requires('redis-server').describe('the gateway on each Redis shape', () => {
       password: undefined,
     },
     {
-      shape: 'Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_NAME, REDIS_PASSWORD)',
-      env: () => ({
-        REDIS_SENTINELS: sentinel.sentinels,
-        REDIS_SENTINEL_NAME: sentinel.name,
-        REDIS_PASSWORD: PASSWORD,
-      }),
+      shape: 'Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_NAME, both passwords)',
+      env: sentinelEnv,
       ports: () => [sentinel.primaryPort],
       password: PASSWORD,
     },
@@ -100,23 +104,25 @@ requires('redis-server').describe('the gateway on each Redis shape', () => {
     },
   );
 
-  it('says down (auth) when the data nodes refuse REDIS_PASSWORD, names the setting and never its value, and still serves', async () => {
-    const wrong = 'not-the-data-node-password';
-    const gateway = await start({
-      REDIS_SENTINELS: sentinel.sentinels,
-      REDIS_SENTINEL_NAME: sentinel.name,
-      REDIS_PASSWORD: wrong,
-    });
+  it.each([
+    { setting: 'REDIS_PASSWORD', who: 'the data nodes' },
+    { setting: 'REDIS_SENTINEL_PASSWORD', who: 'the sentinels' },
+  ])(
+    'says down (auth) when $who refuse $setting, names the setting and never its value, and still serves',
+    async ({ setting }) => {
+      const wrong = `not-the-right-one-for-${setting}`;
+      const gateway = await start({ ...sentinelEnv(), [setting]: wrong });
 
-    await refreshSucceeds(gateway);
+      await refreshSucceeds(gateway);
 
-    expect(await redisReadiness(gateway)).toMatchObject({ state: 'down', reason: 'auth' });
-    const [down, ...more] = logged(gateway, REDIS_DOWN);
-    expect(more).toEqual([]);
-    expect(down).toMatchObject({ reason: 'auth' });
-    expect(JSON.stringify(down)).toContain('REDIS_PASSWORD');
-    expect(gateway.logs.join('\n')).not.toContain(wrong);
-  });
+      expect(await redisReadiness(gateway)).toMatchObject({ state: 'down', reason: 'auth' });
+      const [down, ...more] = logged(gateway, REDIS_DOWN);
+      expect(more).toEqual([]);
+      expect(down).toMatchObject({ reason: 'auth' });
+      expect(JSON.stringify(down)).toContain(setting);
+      expect(gateway.logs.join('\n')).not.toContain(wrong);
+    },
+  );
 
   it('follows a Sentinel failover: refreshes keep succeeding while the primary is gone, and the state moves to the promoted replica', async () => {
     // A group of its own: this one loses its primary.

@@ -7,7 +7,8 @@ import { freePort, kill, spawnRedis } from './redis-server.js';
 /**
  * A Sentinel-monitored Redis from Debian's `redis-server` (stack notes, item 22): a primary, a
  * replica of it, and three sentinels watching the group (quorum 2), all on free loopback ports.
- * With `password` the data nodes require it (the replica and the sentinels are given it).
+ * With `password` the data nodes require it (the replica and the sentinels are given it); with
+ * `sentinelPassword` the sentinels require theirs.
  */
 export interface TestSentinel {
   /** The group's name (REDIS_SENTINEL_NAME). */
@@ -22,7 +23,7 @@ export interface TestSentinel {
 }
 
 export async function startTestSentinel(
-  options: { password?: string } = {},
+  options: { password?: string; sentinelPassword?: string } = {},
 ): Promise<TestSentinel> {
   const name = 'gateway-primary';
   const dir = mkdtempSync(join(tmpdir(), 'sentinel-'));
@@ -68,6 +69,7 @@ export async function startTestSentinel(
           `sentinel down-after-milliseconds ${name} 1000`,
           `sentinel failover-timeout ${name} 5000`,
           ...(options.password ? [`sentinel auth-pass ${name} ${options.password}`] : []),
+          ...(options.sentinelPassword ? [`requirepass ${options.sentinelPassword}`] : []),
           '',
         ].join('\n'),
       );
