@@ -60,7 +60,11 @@ export function reasonOf(error: unknown): RedisFailureReason | undefined {
   if (/\b(NOAUTH|WRONGPASS)\b|invalid (username-)?password|AUTH failed/i.test(message)) {
     return 'auth';
   }
-  if (message === 'Command timed out' || (error as { code?: unknown }).code === 'ETIMEDOUT') {
+  // Also inside Sentinel's "All sentinels are unreachable … Last error: Command timed out".
+  if (
+    /Command timed out|ETIMEDOUT/.test(message) ||
+    (error as { code?: unknown }).code === 'ETIMEDOUT'
+  ) {
     return 'timeout';
   }
   // ioredis's RESP decoder on bytes that are not RESP (an HTTP server, a TLS port over plain TCP).

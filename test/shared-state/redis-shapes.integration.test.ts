@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { startTestGateway } from '../support/gateway-server.js';
 import { startTestCluster, type TestCluster } from '../support/redis-cluster.js';
 import { startTestSentinel, type TestSentinel } from '../support/redis-sentinel.js';
@@ -28,6 +29,7 @@ let single: TestRedis;
 let sentinel: TestSentinel;
 let cluster: TestCluster;
 const gateways: TestGateway[] = [];
+const proxies: FaultProxy[] = [];
 
 beforeAll(async () => {
   [single, sentinel, cluster] = await Promise.all([
@@ -38,6 +40,7 @@ beforeAll(async () => {
 }, 60_000);
 afterEach(async () => {
   for (const gateway of gateways.splice(0)) await gateway.close();
+  for (const proxy of proxies.splice(0)) await proxy.close();
 });
 afterAll(async () => {
   await Promise.all([single?.close(), sentinel?.close(), cluster?.close()]);
@@ -163,6 +166,44 @@ requires('redis-server').describe('the gateway on each Redis shape', () => {
       await group.close();
     }
   }, 30_000);
+
+  it.each([
+    {
+      shape: 'Sentinel',
+      through: (proxy: FaultProxy) => ({
+        ...sentinelEnv(),
+        REDIS_SENTINELS: `127.0.0.1:${proxy.port}`,
+      }),
+      behind: () => Number(sentinel.sentinels.split(',')[0]?.split(':')[1]),
+    },
+    {
+      shape: 'Cluster',
+      through: (proxy: FaultProxy) => ({
+        REDIS_CLUSTER_NODES: `127.0.0.1:${proxy.port}`,
+        REDIS_PASSWORD: PASSWORD,
+      }),
+      behind: () => cluster.ports[0] ?? 0,
+    },
+  ])(
+    'listens within REDIS_TIMEOUT_MS + 1 s when the $shape node it asks first accepts and never answers, and joins when it answers',
+    async ({ through, behind }) => {
+      const proxy = await startFaultProxy({ port: behind() });
+      proxies.push(proxy);
+      proxy.set('swallow');
+      const started = Date.now();
+      const gateway = await start({ ...through(proxy), REDIS_TIMEOUT_MS: '300' });
+
+      expect(Date.now() - started).toBeLessThan(300 + 1_000);
+      expect(await redisReadiness(gateway)).toMatchObject({ state: 'down', reason: 'timeout' });
+      await refreshSucceeds(gateway);
+
+      proxy.set('pass');
+      await expect
+        .poll(async () => (await redisReadiness(gateway)).state, { timeout: 8_000, interval: 100 })
+        .toBe('up');
+      await refreshSucceeds(gateway);
+    },
+  );
 
   it('refuses to start on two shapes at once, naming both', async () => {
     await expect(
