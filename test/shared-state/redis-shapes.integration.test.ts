@@ -32,10 +32,17 @@ const gateways: TestGateway[] = [];
 const proxies: FaultProxy[] = [];
 
 beforeAll(async () => {
-  [single, sentinel, cluster] = await Promise.all([
-    startTestRedis(),
-    startTestSentinel({ password: PASSWORD, sentinelPassword: SENTINEL_PASSWORD }),
-    startTestCluster({ password: PASSWORD }),
+  // Each rig kept as soon as it runs, so afterAll stops it even when another failed to start.
+  await Promise.all([
+    startTestRedis().then((rig) => {
+      single = rig;
+    }),
+    startTestSentinel({ password: PASSWORD, sentinelPassword: SENTINEL_PASSWORD }).then((rig) => {
+      sentinel = rig;
+    }),
+    startTestCluster({ password: PASSWORD }).then((rig) => {
+      cluster = rig;
+    }),
   ]);
 }, 60_000);
 afterEach(async () => {
