@@ -89,12 +89,19 @@ export {
 export type { TrustedDocumentsOptions } from './security/trusted-documents.js';
 export type { AuthorizeUserId } from './security/user-id-authorization.js';
 export { type Config, ConfigError, readConfig } from './settings.js';
+export type {
+  RedisClusterShape,
+  RedisHostPort,
+  RedisSentinelShape,
+  RedisShape,
+  RedisUrlShape,
+} from './shared-state/connect.js';
 export {
   createSharedState,
   type SharedState,
   type SharedStateOptions,
 } from './shared-state/create-shared-state.js';
-export type { RedisStatus } from './shared-state/redis-health.js';
+export type { RedisFailureReason, RedisStatus } from './shared-state/redis-health.js';
 export {
   type CircleSimulator,
   createCircleSimulator,

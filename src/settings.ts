@@ -13,7 +13,8 @@ import { checkServerSettings, SERVER_SETTINGS } from './http/settings.js';
 import { OBSERVABILITY_SETTINGS } from './observability/settings.js';
 import { REFRESH_SETTINGS } from './refresh/settings.js';
 import { SECURITY_SETTINGS } from './security/settings.js';
-import { SHARED_STATE_SETTINGS } from './shared-state/settings.js';
+import type { RedisShape } from './shared-state/connect.js';
+import { readRedisShape, SHARED_STATE_SETTINGS } from './shared-state/settings.js';
 
 export { ConfigError, isConfigError };
 
@@ -33,6 +34,8 @@ export type Config = ValuesOf<typeof SETTINGS> & {
   circleApiKey: string | undefined;
   /** NODE_ENV=production: every `auto` takes its production value. */
   production: boolean;
+  /** Which Redis holds the shared state (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES). */
+  redis: RedisShape | undefined;
 };
 
 /** Reads and checks every setting; throws one ConfigError that lists every problem. */
@@ -44,10 +47,12 @@ export function readConfig(env: Record<string, string | undefined>): Config {
   const apiKey = readCircleApiKey(env, checked.circleApiKeyFile, production, problems);
   checkCircleSettings(checked, problems);
   checkServerSettings(checked, apiKey, problems);
+  const redis = readRedisShape(checked, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    ...(values as Omit<Config, 'circleApiKey' | 'production'>),
+    ...(values as Omit<Config, 'circleApiKey' | 'production' | 'redis'>),
     circleApiKey: apiKey,
     production,
+    redis,
   };
 }

@@ -3,7 +3,7 @@
  * mapping to the client's options. Defaults are the client's own (./defaults.ts).
  */
 
-import { readFileSync } from 'node:fs';
+import { readSecretFile } from '../config/secret-file.js';
 import { integer, optional, ratio, setting, text, type ValuesOf } from '../config/setting.js';
 import { type CircleClientOptions, isWellFormedApiKey } from './client.js';
 import {
@@ -147,23 +147,6 @@ export const circleClientOptionsFromConfig = (
  * A secret from a file (a Docker or Kubernetes secret mount). Problems name the setting and the
  * path, never the content.
  */
-function readSecretFile(path: string, name: string, problems: string[]): string | undefined {
-  let content: string;
-  try {
-    content = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    problems.push(`${name} names a file that cannot be read (${path}: ${String(code ?? 'error')})`);
-    return undefined;
-  }
-  const value = content.replace(/\r?\n$/, '');
-  if (value.trim() === '') {
-    problems.push(`${name} names an empty file (${path})`);
-    return undefined;
-  }
-  return value;
-}
-
 /**
  * The API key, from CIRCLE_API_KEY or the file CIRCLE_API_KEY_FILE names (not in the settings
  * table: the key is never shown, and its absence means the simulator). Problems never quote it.

@@ -39,7 +39,10 @@ export const drainingRefusal = () =>
     headers: { connection: 'close', 'retry-after': '1' },
   });
 
-/** GET /ready: the instance's state, its upstream and its Redis (a route, never GraphQL). */
+/**
+ * GET /ready: the instance's state, its upstream and its Redis (a route, never GraphQL). Without
+ * a Redis, its entry says `off`, so a probe tells "not configured" from "down".
+ */
 export function useReadiness(
   isDraining: () => boolean,
   upstream: () => { circuit: string; inFlight: number; queued: number },
@@ -57,7 +60,7 @@ export function useReadiness(
           JSON.stringify({
             status: draining ? 'draining' : 'ready',
             upstream: upstream(),
-            ...(redis ? { redis: redis() } : {}),
+            redis: redis ? redis() : { state: 'off' },
           }),
           { status: draining ? 503 : 200, headers: { 'content-type': 'application/json' } },
         ),

@@ -13,6 +13,7 @@ import { UserTokenCache } from '../refresh/user-token-cache.js';
 import { type SecurityConfig, securityOptionsFromConfig } from '../security/from-config.js';
 import { capturePeerAddresses } from '../security/peer-address.js';
 import type { RateLimitStore } from '../security/rate-limit.js';
+import type { RedisShape } from '../shared-state/connect.js';
 import type { SHARED_STATE_SETTINGS } from '../shared-state/settings.js';
 import { type RunningSimulator, startCircleSimulator } from '../simulator/index.js';
 import { createConnectionControls, serverOptions } from './connection-controls.js';
@@ -32,6 +33,8 @@ export type GatewayServerConfig = ValuesOf<typeof SERVER_SETTINGS> &
     /** Undefined: run against the embedded simulator. */
     circleApiKey: string | undefined;
     production: boolean;
+    /** Undefined: no Redis, the state stays in this process. */
+    redis: RedisShape | undefined;
   };
 
 /** The API key the gateway uses with its embedded simulator: well-formed, and good for nothing else. */
@@ -115,10 +118,10 @@ export async function startGatewayServer(
   const userTokenCache = hooks.userTokenCache ?? configuredCache;
   const sharedState =
     hooks.sharedState ??
-    (config.redisUrl
-      ? // Loaded only with REDIS_URL: an instance without Redis does not carry ioredis in memory.
+    (config.redis
+      ? // Loaded only with a Redis: an instance without one does not carry ioredis in memory.
         await (await import('../shared-state/create-shared-state.js')).createSharedState({
-          url: config.redisUrl,
+          ...config.redis,
           secret: apiKey,
           timeoutMs: config.redisTimeoutMs,
           prefix: config.redisKeyPrefix,

@@ -1,20 +1,34 @@
 /**
- * The state every instance and worker shares through Redis (REDIS_URL): the rate-limit buckets,
+ * The state every instance and worker shares through Redis (one node, Sentinel or Cluster:
+ * ./connect.ts): the rate-limit buckets,
  * the minted-token cache and the merging of identical refreshes. The circuit breaker stays per
  * process on purpose: each instance judges Circle by its own calls (docs/fleet.md).
  *
  * Every Redis call has a short deadline and no offline queue: while Redis is unreachable a call
  * fails at once instead of waiting for a reconnect, and each store answers from its own memory
- * (src/shared-state/redis-health.ts). ioredis reconnects by itself.
+ * (src/shared-state/redis-health.ts). ioredis reconnects by itself; what it does not notice (a
+ * connection that opens and never answers, or answers nothing but timeouts) is cut here, so every
+ * way Redis fails is bounded by the deadline and heals when Redis does.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import type { MintedTokenCache, UserTokenCache } from '../refresh/user-token-cache.js';
 import type { RefreshCoalescer } from '../refresh/user-token-service.js';
 import type { RateLimitStore } from '../security/rate-limit.js';
 import { createMemoryRateLimitStore } from '../security/rate-limit.js';
-import { createRedisHealth, type RedisStatus } from './redis-health.js';
+import {
+  connectRedis,
+  credentialSettingsOf,
+  type RedisClient,
+  type RedisShape,
+} from './connect.js';
+import {
+  createRedisHealth,
+  type RedisHealth,
+  type RedisStatus,
+  RedisTimeoutError,
+} from './redis-health.js';
 import { createRedisRateLimitStore } from './redis-rate-limit-store.js';
 import { createRedisRefreshCoalescer } from './redis-refresh-coalescer.js';
 import { createRedisTokenCache } from './redis-token-cache.js';
@@ -23,16 +37,17 @@ import { createSecretBox } from './secret-box.js';
 /** Defaults of createSharedState's options, and of REDIS_TIMEOUT_MS and REDIS_KEY_PREFIX. */
 export const SHARED_STATE_DEFAULTS = { timeoutMs: 250, prefix: 'cwg:' } as const;
 
-export interface SharedStateOptions {
-  /** `redis://` or `rediss://` (TLS), with password and database in the URL if needed. */
-  url: string;
+/** Which Redis (a URL, Sentinel or Cluster: ./connect.ts), and how the state lives in it. */
+export type SharedStateOptions = RedisShape & SharedStateSettings;
+
+export interface SharedStateSettings {
   /**
    * The secret every key is derived from: the Circle API key, which every instance has and
    * Redis never sees.
    */
   secret: string;
   /**
-   * Deadline of one Redis call, and of connecting.
+   * Deadline of one Redis call, of start-up's wait for Redis, and of opening a connection.
    * @default 250
    */
   timeoutMs?: number;
@@ -52,44 +67,91 @@ export interface SharedState {
   rateLimitStore: RateLimitStore;
   userTokenCache: MintedTokenCache;
   coalescer: RefreshCoalescer;
-  /** For /ready: up, or down since when (the instance stays ready either way). */
+  /** For /ready: up, or down since when and why (the instance stays ready either way). */
   status(): RedisStatus;
   close(): Promise<void>;
 }
 
-/** Connects (waiting at most `timeoutMs`; the stores fall back until Redis answers). */
+/**
+ * Opens a connection a handshake never finishes on (a Redis that accepted and hangs) again after
+ * `ms`; ioredis's own connect timeout ends when the socket opens.
+ */
+function guardHandshake(client: RedisClient, ms: number, onHung: () => void): void {
+  let timer: NodeJS.Timeout | undefined;
+  const clear = () => clearTimeout(timer);
+  client.on('connect', () => {
+    clear();
+    timer = setTimeout(() => {
+      if (client.status !== 'connect') return;
+      onHung();
+      client.disconnect(true);
+    }, ms);
+    timer.unref();
+  });
+  for (const settled of ['ready', 'close', 'end']) client.on(settled, clear);
+}
+
+/** Connects, waiting at most `timeoutMs`: the stores fall back until Redis answers. */
 export async function createSharedState(options: SharedStateOptions): Promise<SharedState> {
   const timeoutMs = options.timeoutMs ?? SHARED_STATE_DEFAULTS.timeoutMs;
   const prefix = options.prefix ?? SHARED_STATE_DEFAULTS.prefix;
-  const health = createRedisHealth({ logger: options.logger, registry: options.registry });
-  const redis = new Redis(options.url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: timeoutMs,
-    connectTimeout: Math.max(timeoutMs, 1_000),
-    // Never gives up: the stores fall back meanwhile and heal when this reconnects.
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1_000),
-    // No auto-pipelining: measured, it cost more CPU per call than it saved at a gateway's
-    // concurrency (a pipeline object per tick for one or two commands).
-    enableAutoPipelining: false,
+  const { redis: client, subscriber: subscriberClient } = connectRedis(options, timeoutMs);
+  // A half-open connection stays `ready` while every command times out: a new one cures it.
+  const reconnect = () => {
+    client.disconnect(true);
+    subscriberClient.disconnect(true);
+  };
+  const health: RedisHealth = createRedisHealth({
+    logger: options.logger,
+    registry: options.registry,
+    onStalled: reconnect,
+    credentialSettings: credentialSettingsOf(options),
   });
-  // Errors are seen (and logged once per outage) by the stores; without a listener ioredis would
-  // print each reconnect failure to the console.
-  redis.on('error', () => {});
-  const subscriber = redis.duplicate({
-    enableOfflineQueue: true,
-    commandTimeout: undefined,
-    enableAutoPipelining: false,
-  });
-  subscriber.on('error', () => {});
+  const hung = () =>
+    health.disconnected(new RedisTimeoutError('Redis accepted the connection and did not answer'));
+  guardHandshake(client, Math.max(timeoutMs, 1_000), hung);
+  guardHandshake(subscriberClient, Math.max(timeoutMs, 1_000), () => {});
+  // Every error ioredis emits is about the connection (refused, reset, credentials, garbage):
+  // Redis is down, for the reason the error gives. Commands' own errors reach the stores.
+  client.on('error', (error: unknown) => health.disconnected(error));
+  subscriberClient.on('error', () => {});
+  // A connection that finished its handshake is Redis back, without waiting for a probe.
+  client.on('ready', () => health.succeeded());
+  // Cluster answers the same commands and scripts as one node (a script's keys share a slot).
+  const redis = client as Redis;
+  const subscriber = subscriberClient as Redis;
   const box = createSecretBox(options.secret);
-  const started = await Promise.allSettled([redis.connect(), subscriber.connect()]);
-  const failure = started.find((outcome) => outcome.status === 'rejected');
-  if (failure) health.disconnected(failure.reason);
+  const connecting = Promise.all([client.connect(), subscriberClient.connect()]);
+  let deadline: NodeJS.Timeout | undefined;
+  const failure = await Promise.race([
+    connecting.then(
+      () => undefined,
+      (error: unknown) => error,
+    ),
+    new Promise<RedisTimeoutError>((resolve) => {
+      deadline = setTimeout(
+        () => resolve(new RedisTimeoutError(`Redis did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    }),
+  ]);
+  clearTimeout(deadline);
+  // Past the deadline, a reason found meanwhile (refused credentials, garbage) says more.
+  const knownAlready = failure instanceof RedisTimeoutError && health.status().state === 'down';
+  if (failure && !knownAlready) health.disconnected(failure);
   // A lost connection is seen at once, so /ready says so before a request has had to fall back.
   const onClose = () => health.disconnected();
   redis.on('close', onClose);
+  // While down, Redis is tried once a second even without traffic: /ready then tells the truth
+  // on an idle instance, and a half-open connection's timeouts add up to a reconnect.
+  const probe = setInterval(() => {
+    if (health.status().state === 'up' || !health.usable()) return;
+    redis.ping().then(
+      () => health.succeeded(),
+      (error: unknown) => health.failed(undefined, error),
+    );
+  }, 1_000);
+  probe.unref();
 
   // One fallback for every bucket: a refresh's are taken in its own call (the coalescer's).
   const memory = createMemoryRateLimitStore();
@@ -115,6 +177,7 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
     coalescer,
     status: health.status,
     async close() {
+      clearInterval(probe);
       redis.off('close', onClose);
       await coalescer.close();
       // QUIT fails at once while disconnected (no offline queue); the subscriber just goes.

@@ -58,7 +58,7 @@ describe('/health and /ready', () => {
     expect(response.status).toBe(200);
   });
 
-  it('answers /ready with 200, the circuit state and the calls in flight', async () => {
+  it('answers /ready with 200, the circuit state, the calls in flight and Redis off', async () => {
     const { gateway } = createApiGateway();
 
     const response = await gateway.yoga.fetch('http://localhost/ready');
@@ -68,6 +68,7 @@ describe('/health and /ready', () => {
     expect(await response.json()).toEqual({
       status: 'ready',
       upstream: { circuit: 'closed', inFlight: 0, queued: 0 },
+      redis: { state: 'off' },
     });
   });
 

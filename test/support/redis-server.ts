@@ -19,7 +19,8 @@ export interface TestRedis {
   close(): Promise<void>;
 }
 
-const freePort = async (): Promise<number> => {
+/** A port free on loopback now (the OS picks it; a test binds it right after). */
+export const freePort = async (): Promise<number> => {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -46,39 +47,51 @@ export async function startTestRedis(
     : ['--port', String(port)];
   let child: ChildProcess | undefined;
   const start = async () => {
-    const spawned = spawn(
-      'redis-server',
+    child = await spawnRedis(
       [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      'Ready to accept connections',
     );
-    child = spawned;
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`redis-server did not start:\n${output}`)),
-        10_000,
-      );
-      spawned.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      spawned.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited with ${code}:\n${output}`));
-      });
-    });
   };
   const stop = async () => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) return;
-    const exited = once(running, 'exit');
-    running.kill('SIGKILL');
-    await exited;
+    await kill(running);
   };
   await start();
   return { port, url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`, start, stop, close: stop };
+}
+
+/**
+ * Spawns `redis-server args` and resolves once its log shows `ready` (a server, a replica and a
+ * sentinel each say a different thing); rejects with the log if it exits or takes over 10 s.
+ */
+export async function spawnRedis(args: string[], ready: string): Promise<ChildProcess> {
+  const spawned = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      spawned.kill('SIGKILL');
+      reject(new Error(`redis-server did not start:\n${output}`));
+    }, 10_000);
+    spawned.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(ready)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    spawned.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}:\n${output}`));
+    });
+  });
+  return spawned;
+}
+
+/** Stops a process spawned here at once (SIGKILL), if it still runs. */
+export async function kill(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
 }
