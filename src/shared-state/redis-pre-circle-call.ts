@@ -9,7 +9,13 @@ import type { MintedToken } from '../refresh/user-token-cache.js';
 import type { BucketTake, BucketVerdict } from '../refresh/user-token-service.js';
 import type { MemoryRateLimitStore } from '../security/rate-limit.js';
 import type { RedisHealth, SharedStore } from './redis-health.js';
-import { bucketArgs, type KeyNames, type ScriptedRedis } from './redis-scripts.js';
+import {
+  type BeforeReply,
+  beforeReply,
+  bucketArgs,
+  type KeyNames,
+  type ScriptedRedis,
+} from './redis-scripts.js';
 import type { RedisTokenCache } from './redis-token-cache.js';
 import { type SecretBox, seal } from './secret-box.js';
 
@@ -73,24 +79,26 @@ export function createPreCircleCall(options: PreCircleCallOptions) {
     const owner = `p.${instance}:${holds}.`;
     const mintKey =
       lease && ref.userId !== undefined ? tokenCache?.entries.key(ref.userId) : undefined;
-    let reply: [number, string | null, string | null];
+    let reply: BeforeReply;
     try {
-      reply = await redis.sharedBefore(
-        takes.length + (lease ? 2 : 0) + (mintKey ? 1 : 0),
-        ...takes.map(names.bucket),
-        ...(lease ? [ref.key, `${ref.key}:w`] : []),
-        ...(mintKey ? [mintKey] : []),
-        ...bucketArgs(takes),
-        ...(lease
-          ? [
-              '1',
-              `${owner}${seal(ref.resultKey, lease.idempotencyKey, ref.key)}`,
-              leaseMs,
-              // A finished result is only for callers that waited for it (see BEFORE).
-              lease.waited ? '0' : '1',
-            ]
-          : ['0']),
-        mintKey ? '1' : '0',
+      reply = beforeReply(
+        await redis.sharedBefore(
+          takes.length + (lease ? 2 : 0) + (mintKey ? 1 : 0),
+          ...takes.map(names.bucket),
+          ...(lease ? [ref.key, `${ref.key}:w`] : []),
+          ...(mintKey ? [mintKey] : []),
+          ...bucketArgs(takes),
+          ...(lease
+            ? [
+                '1',
+                `${owner}${seal(ref.resultKey, lease.idempotencyKey, ref.key)}`,
+                leaseMs,
+                // A finished result is only for callers that waited for it (see BEFORE).
+                lease.waited ? '0' : '1',
+              ]
+            : ['0']),
+          mintKey ? '1' : '0',
+        ),
       );
       health.succeeded();
     } catch (error) {
@@ -107,10 +115,12 @@ export function createPreCircleCall(options: PreCircleCallOptions) {
     }
     return {
       found: {
-        current: lease ? current : '',
+        current: lease ? ((current as string | null) ?? null) : '',
         owner,
         minted:
-          mintKey && tokenCache ? { token: tokenCache.entries.read(mintKey, minted) } : undefined,
+          mintKey && tokenCache
+            ? { token: tokenCache.entries.read(mintKey, minted ?? null) }
+            : undefined,
       },
     };
   };

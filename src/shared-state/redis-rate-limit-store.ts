@@ -15,7 +15,7 @@ import {
   type RateLimitStore,
 } from '../security/rate-limit.js';
 import { type RedisHealth, withRedis } from './redis-health.js';
-import { bucketArgs, keyNames, withScripts } from './redis-scripts.js';
+import { beforeReply, bucketArgs, keyNames, withScripts } from './redis-scripts.js';
 import type { SecretBox } from './secret-box.js';
 
 export interface RedisRateLimitStoreOptions {
@@ -35,12 +35,14 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
   const names = keyNames(options.box, options.prefix);
   const memory = options.memory ?? createMemoryRateLimitStore();
   const takeAll = async (takes: readonly BucketTake[]) => {
-    const [refused, retryAfterMs] = await redis.sharedBefore(
-      takes.length,
-      ...takes.map(names.bucket),
-      ...bucketArgs(takes),
-      '0',
-      '0',
+    const [refused, retryAfterMs] = beforeReply(
+      await redis.sharedBefore(
+        takes.length,
+        ...takes.map(names.bucket),
+        ...bucketArgs(takes),
+        '0',
+        '0',
+      ),
     );
     return refused === 0
       ? { allowed: true, retryAfterMs: 0 }

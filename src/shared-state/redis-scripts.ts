@@ -13,6 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { BucketTake } from '../refresh/user-token-service.js';
+import { expectReply } from './redis-health.js';
 import type { SecretBox } from './secret-box.js';
 
 const VERSION = 'v2';
@@ -105,9 +106,30 @@ return 1
 `;
 
 /** The client with the scripts defined (ioredis: EVALSHA, loaded again on NOSCRIPT). */
+/** BEFORE's answer: `[0, lease, minted]`, or `[bucket, retryAfterMs]` when a bucket refused. */
+export type BeforeReply = [number, string | number | null, (string | null)?];
+
+const isBeforeReply = (reply: unknown): reply is BeforeReply => {
+  if (!Array.isArray(reply) || reply.length < 2 || reply.length > 3) return false;
+  const [refused, second, minted] = reply as unknown[];
+  if (!Number.isSafeInteger(refused) || (refused as number) < 0) return false;
+  if (refused !== 0) return Number.isSafeInteger(second);
+  return (
+    (second === null || typeof second === 'string') &&
+    (minted === undefined || minted === null || typeof minted === 'string')
+  );
+};
+
+/**
+ * BEFORE's answer checked for shape before use: anything else (a proxy answering `+OK`, a server
+ * that is not Redis) is a protocol failure, which the stores treat as Redis failing.
+ */
+export const beforeReply = (reply: unknown): BeforeReply =>
+  expectReply(reply, isBeforeReply, 'an array [integer, string or null, string or null]');
+
 export type ScriptedRedis = Redis & {
-  /** numKeys first: the keys vary with the refresh. */
-  sharedBefore(...args: (string | number)[]): Promise<[number, string | null, string | null]>;
+  /** numKeys first: the keys vary with the refresh. Check the answer with `beforeReply`. */
+  sharedBefore(...args: (string | number)[]): Promise<unknown>;
   sharedAfter(...args: (string | number)[]): Promise<number>;
   sharedRenew(key: string, owner: string, leaseMs: number): Promise<number>;
   sharedRelease(

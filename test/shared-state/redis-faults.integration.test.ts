@@ -113,6 +113,25 @@ requires('redis-server').describe('the gateway on a misbehaving Redis', () => {
     await refreshSucceeds(on);
   });
 
+  it('reads a Redis that answers +OK to everything as Redis down, refreshes on from memory, and heals', async () => {
+    const { proxy: faulty, gateway: on } = await startThroughProxy('pass');
+    await refreshSucceeds(on);
+
+    faulty.set('ok');
+    // Neither RATE_LIMITED with a Retry-After of NaN nor a masked error: Redis failing.
+    await refreshSucceeds(on);
+    await refreshSucceeds(on);
+    // Down, from memory. The reason reads `timeout` here, not `protocol`: a call that a +OK does
+    // not complete (not found yet) times out first.
+    expect(await redisReadiness(on)).toMatchObject({
+      state: 'down',
+      reason: expect.stringMatching(/^(protocol|timeout)$/),
+    });
+
+    await healsWhenPassing(faulty, on);
+    await refreshSucceeds(on);
+  });
+
   it('stays up on a Redis slower than usual but within REDIS_TIMEOUT_MS', async () => {
     const { proxy: faulty, gateway: on } = await startThroughProxy('pass');
     faulty.set('delay', { delayMs: TIMEOUT_MS / 6 });

@@ -12,8 +12,39 @@ import { connect, createServer, type Socket } from 'node:net';
  * - `swallow`: connections open (new and existing) and nothing comes back: half-open.
  * - `garble`: every chunk is answered with bytes that are not RESP (an HTTP server's).
  * - `reset`: every connection is reset, open ones at once and new ones as they arrive.
+ * - `ok`: every command is answered `+OK`: well-formed RESP of the wrong type for most of them.
  */
-export type FaultMode = 'pass' | 'delay' | 'swallow' | 'garble' | 'reset';
+export type FaultMode = 'pass' | 'delay' | 'swallow' | 'garble' | 'reset' | 'ok';
+
+/**
+ * How many whole RESP commands (arrays of bulk strings) `data` holds, and where the first one that
+ * is not whole yet starts (a command may span chunks).
+ */
+function commandsIn(data: Buffer): { count: number; rest: number } {
+  let at = 0;
+  let count = 0;
+  let start = 0;
+  const line = () => {
+    const end = data.indexOf('\r\n', at);
+    if (end < 0) return undefined;
+    const text = data.toString('latin1', at, end);
+    at = end + 2;
+    return text;
+  };
+  while (at < data.length) {
+    start = at;
+    const header = line();
+    if (header === undefined || !header.startsWith('*')) return { count, rest: start };
+    for (let i = Number(header.slice(1)); i > 0; i--) {
+      const size = line();
+      if (size === undefined || !size.startsWith('$')) return { count, rest: start };
+      at += Number(size.slice(1)) + 2;
+      if (at > data.length) return { count, rest: start };
+    }
+    count += 1;
+  }
+  return { count, rest: data.length };
+}
 
 export interface FaultProxy {
   readonly port: number;
@@ -49,12 +80,18 @@ export async function startFaultProxy(target: { port: number }): Promise<FaultPr
       client.resetAndDestroy();
       return;
     }
+    let pending = Buffer.alloc(0);
     client.on('data', (chunk: Buffer) => {
       if (mode === 'pass') upstream.write(chunk);
       else if (mode === 'delay')
         setTimeout(() => upstream.writable && upstream.write(chunk), delayMs);
       else if (mode === 'garble') client.write(GARBAGE);
-      else if (mode === 'reset') client.resetAndDestroy();
+      else if (mode === 'ok') {
+        pending = Buffer.concat([pending, chunk]);
+        const { count, rest } = commandsIn(pending);
+        pending = pending.subarray(rest);
+        client.write('+OK\r\n'.repeat(count));
+      } else if (mode === 'reset') client.resetAndDestroy();
       // swallow: dropped, and nothing answers.
     });
     upstream.on('data', (chunk: Buffer) => {
