@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import { connect } from 'node:net';
 import { type FieldNode, GraphQLError, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { GatewayOptions } from '../../src/http/gateway.js';
-import { capturePeerAddresses } from '../../src/security/peer-address.js';
+import { describe, expect, it } from 'vitest';
 import type { RateLimitStore } from '../../src/security/rate-limit.js';
-import { createApiGateway } from '../support/api-gateway.js';
+import { listenApiGateway } from '../support/api-gateway.js';
 import { jwtLike } from '../support/jwt.js';
 import { rawPost } from '../support/loopback-gateway.js';
 import { REFRESH_MUTATION } from '../support/refresh.js';
@@ -23,25 +20,7 @@ import { REFRESH_MUTATION } from '../support/refresh.js';
 const post = (url: string, headers: Record<string, string>, body: string, path = '/graphql') =>
   rawPost(`${url}${path}`, { 'content-type': 'application/json', ...headers }, body);
 
-const servers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (servers.length > 0) await servers.pop()!();
-});
-
-async function listen(options: Partial<GatewayOptions>) {
-  const api = createApiGateway({ gateway: options });
-  const server = createServer(api.gateway.handleNodeRequest);
-  capturePeerAddresses(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push(
-    () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { ...api, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
+const listen = listenApiGateway;
 
 const session = () => ({
   input: {

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GatewayOptions } from '../../src/http/gateway.js';
 import { createGraphQLRoute } from '../../src/http/graphql-path.js';
 import { createRequestChecks } from '../../src/http/request-checks.js';
-import { capturePeerAddresses } from '../../src/security/peer-address.js';
-import { createApiGateway } from '../support/api-gateway.js';
+import { listenApiGateway } from '../support/api-gateway.js';
 import { jwtLike } from '../support/jwt.js';
 import { rawPost } from '../support/loopback-gateway.js';
 import { REFRESH_MUTATION } from '../support/refresh.js';
@@ -18,25 +15,7 @@ import { REFRESH_MUTATION } from '../support/refresh.js';
  * transport that skipped a check would call Circle (a MockAgent that records every request).
  */
 
-const servers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (servers.length > 0) await servers.pop()!();
-});
-
-async function listen(options: Partial<GatewayOptions>) {
-  const api = createApiGateway({ gateway: options });
-  const server = createServer(api.gateway.handleNodeRequest);
-  capturePeerAddresses(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push(
-    () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { ...api, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
+const listen = listenApiGateway;
 
 const refreshBody = () =>
   JSON.stringify({

@@ -2,6 +2,8 @@
  * A gateway wired to a Circle client on undici's MockAgent: no sockets, every upstream request
  * recorded as Circle would receive it.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type Dispatcher, type Interceptable, MockAgent, type MockPool } from 'undici';
 import { afterEach } from 'vitest';
 import {
@@ -11,6 +13,7 @@ import {
 } from '../../src/circle/client.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/http/gateway.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { capturePeerAddresses } from '../../src/security/peer-address.js';
 import { postJson } from './requests.js';
 
 export const API_KEY = 'TEST_API_KEY:gw-test-key-id:gw-test-key-secret';
@@ -224,4 +227,30 @@ export function createBrokenGateway(error: Error): { gateway: Gateway; lines: st
     logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
   });
   return { gateway, lines };
+}
+
+const servers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (servers.length > 0) await servers.pop()!();
+});
+
+/**
+ * The same gateway behind a real loopback node:http server (`handleNodeRequest`, the front door
+ * and the fast path), with peer addresses captured as `npm start` does. Closed after each test.
+ */
+export async function listenApiGateway(
+  options: Partial<GatewayOptions>,
+): Promise<ApiGateway & { url: string }> {
+  const api = createApiGateway({ gateway: options });
+  const server = createServer(api.gateway.handleNodeRequest);
+  capturePeerAddresses(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return { ...api, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
